@@ -1,0 +1,82 @@
+import ArgumentParser
+import AptOstreeCore
+import AptOstreeModel
+
+extension AptOstree {
+    /// `deploy REVISION`.
+    struct Deploy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deploy a specific commit",
+            discussion: "REVISION is a checksum or a version (commit metadata) in the history of the current origin's ref; 'revision=CSUM' and 'version=VER' force one reading.")
+
+        @OptionGroup var globals: GlobalOptions
+
+        @Argument(help: ArgumentHelp("The commit checksum or version to deploy.", valueName: "REVISION"))
+        var revision: String
+
+        @Flag(name: .shortAndLong, help: "Initiate a reboot after operation is complete.")
+        var reboot = false
+
+        @Flag(name: .customLong("unchanged-exit-77"), help: "If no new deployment made, exit 77.")
+        var unchangedExit77 = false
+
+        func run() throws {
+            if globals.handledVersion() { return }
+            try requireRoot("deploy")
+            let result = try DeployRevision(context: try globals.open(), progress: globals.progress)
+                .run(.init(revision: revision))
+            if !result.changed {
+                if unchangedExit77 { throw ExitCode(ExitStatus.unchanged) }
+                return
+            }
+            printNextStep(globals)
+            try rebootIfAsked(reboot, globals)
+        }
+    }
+
+    /// `rollback`.
+    struct Rollback: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revert to the previously booted tree",
+            discussion: "The previous deployment becomes the default; run it again to undo.")
+
+        @OptionGroup var globals: GlobalOptions
+
+        @Flag(name: .shortAndLong, help: "Initiate a reboot after operation is complete.")
+        var reboot = false
+
+        func run() throws {
+            if globals.handledVersion() { return }
+            try requireRoot("rollback")
+            let result = try AptOstreeCore.Rollback(context: try globals.open(), progress: globals.progress).run()
+            if result.changed { printNextStep(globals) }
+            try rebootIfAsked(reboot, globals)
+        }
+    }
+
+    /// `cleanup`.
+    struct Cleanup: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Clear cached/pending data")
+
+        @OptionGroup var globals: GlobalOptions
+
+        @Flag(name: .shortAndLong, help: "Clear temporary files; will leave deployments unchanged.")
+        var base = false
+
+        @Flag(name: .shortAndLong, help: "Remove pending deployment.")
+        var pending = false
+
+        @Flag(name: .shortAndLong, help: "Remove rollback deployment.")
+        var rollback = false
+
+        @Flag(name: [.customShort("m"), .long], help: "Delete cached package metadata.")
+        var repomd = false
+
+        func run() throws {
+            if globals.handledVersion() { return }
+            try requireRoot("cleanup")
+            _ = try AptOstreeCore.Cleanup(context: try globals.open(), progress: globals.progress)
+                .run(.init(pending: pending, rollback: rollback, base: base, repomd: repomd))
+        }
+    }
+}

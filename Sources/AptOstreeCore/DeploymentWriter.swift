@@ -1,0 +1,45 @@
+import AptOstreeModel
+import OSTreeKit
+
+/// The one path by which the engine adds a deployment.
+///
+/// Atomicity: `deploy_tree` only writes a new, unlisted deployment folder; nothing boots it
+/// until `simple_write_deployment` swaps the bootloader configuration in one rename. If any
+/// step fails before that swap, the half-made folder is unlisted and `cleanup` removes it,
+/// so the sysroot is exactly as before. On a booted system the deployment is staged
+/// instead, and ostree-finalize-staged makes it the default at shutdown.
+struct DeploymentWriter {
+    let context: SysrootContext
+    let progress: ProgressSink
+
+    /// Deploys `revision` of `osname` with `origin` (and `kernelArgs`, or the merge
+    /// deployment's when nil) as the new default deployment; returns it.
+    func write(osname: String, revision: String, origin: Origin, originBase: KeyFile?,
+               kernelArgs: [String]?) throws -> Deployment {
+        let sysroot = context.sysroot
+        let keyfile = try withContext("Preparing origin") { try OriginCodec.encode(origin, over: originBase) }
+        let merge = sysroot.mergeDeployment(osname: osname)
+        if sysroot.booted != nil {
+            progress.message("Staging deployment...")
+            return try withContext("Staging deployment") {
+                try sysroot.stageTree(osname: osname, revision: revision, origin: keyfile, merge: merge,
+                                      kernelArgs: kernelArgs)
+            }
+        }
+        progress.message("Writing deployment...")
+        let new = try withContext("Deploying \(revision)") {
+            try sysroot.deployTree(osname: osname, revision: revision, origin: keyfile, merge: merge,
+                                   kernelArgs: kernelArgs)
+        }
+        do {
+            try sysroot.simpleWriteDeployment(osname: osname, new: new, merge: merge)
+        } catch {
+            // The new folder was never listed: drop it so nothing half-written stays.
+            _ = try? sysroot.cleanup()
+            throw AptOstreeError.from(error, context: "Writing deployment")
+        }
+        let (pruned, freed) = try withContext("Cleaning up old deployments") { try sysroot.cleanup() }
+        if pruned > 0 { progress.message("Freed objects: \(pruned) (\(formatSize(freed)))") }
+        return new
+    }
+}

@@ -1,0 +1,71 @@
+import AptOstreeModel
+import OSTreeKit
+
+/// Builds `HostStatus` from libostree: deployments, their commits and origins.
+public struct StatusReader {
+    /// Commit metadata keys the engine writes on layered commits.
+    public enum MetaKey {
+        /// true on a commit apt-ostree assembled client-side; its parent is the base.
+        public static let clientLayer = "aptostree.clientlayer"
+        /// The packages layered (name list).
+        public static let packages = "aptostree.packages"
+        /// Base packages removed.
+        public static let removedBasePackages = "aptostree.removed-base-packages"
+        /// Base packages replaced by local packages.
+        public static let replacedBasePackages = "aptostree.replaced-base-packages"
+    }
+
+    let context: SysrootContext
+
+    /// Reads status from an opened sysroot.
+    public init(_ context: SysrootContext) {
+        self.context = context
+    }
+
+    /// The status of every deployment, default first.
+    public func read() throws -> HostStatus {
+        let sysroot = context.sysroot
+        let repo = try withContext("Opening repo") { try sysroot.repo() }
+        let realBooted = sysroot.booted
+        let all = sysroot.deployments
+        let standIn = realBooted ?? all.first
+        let list = try all.map { d in
+            try withContext("Reading deployment \(d.id)") {
+                try deploymentStatus(d, repo: repo, booted: standIn.map { d.isSame(as: $0) } ?? false)
+            }
+        }
+        return HostStatus(deployments: list, hasRealBootedDeployment: realBooted != nil)
+    }
+
+    func deploymentStatus(_ d: Deployment, repo: Repo, booted: Bool) throws -> DeploymentStatus {
+        let commit = try repo.loadCommit(d.checksum)
+        let request = d.origin.map(OriginCodec.decode) ?? Origin()
+        var s = DeploymentStatus(
+            id: d.id, osname: d.osname, serial: Int(d.deploySerial), checksum: d.checksum,
+            version: commit.version, timestamp: commit.timestamp,
+            origin: request.refspec ?? request.overrideCommit, booted: booted,
+            staged: d.isStaged, pinned: d.isPinned, unlocked: d.unlockedState, request: request)
+        s.containerImageReference = request.containerImageReference
+        s.kernelArgs = KernelArgs(d.kernelArguments).strv.filter { !$0.hasPrefix("ostree=") }
+
+        var base = commit
+        if commit.metadataBool(MetaKey.clientLayer) == true, let parent = commit.parent {
+            base = try repo.loadCommit(parent)
+            s.baseChecksum = base.checksum
+            s.baseVersion = base.version
+            s.baseTimestamp = base.timestamp
+            s.packages = commit.metadataStrings(MetaKey.packages) ?? []
+            s.baseRemovals = commit.metadataStrings(MetaKey.removedBasePackages) ?? []
+            s.baseLocalReplacements = commit.metadataStrings(MetaKey.replacedBasePackages) ?? []
+        }
+        // A newer commit on the origin's ref (pulled but not deployed) shows as pending.
+        if request.overrideCommit == nil, let ref = request.refspec,
+           let head = try? repo.resolve(ref, allowMissing: true), head != base.checksum,
+           let pending = try? repo.loadCommitIfPresent(head) {
+            s.pendingBaseChecksum = head
+            s.pendingBaseVersion = pending.version
+            s.pendingBaseTimestamp = pending.timestamp
+        }
+        return s
+    }
+}

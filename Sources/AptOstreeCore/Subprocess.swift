@@ -1,0 +1,99 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import AptOstreeModel
+
+/// Runs a program and waits for it. The one place the engine starts processes, so argv is
+/// always in the error when one fails.
+enum Subprocess {
+    /// Runs `argv` with the terminal's stdin/stdout/stderr (for an editor); returns the exit status.
+    @discardableResult
+    static func runInteractive(_ argv: [String]) throws -> Int32 {
+        var pid: pid_t = 0
+        let cargs = argv.map { strdup($0) } + [nil]
+        defer { cargs.forEach { free($0) } }
+        let rc = posix_spawnp(&pid, argv[0], nil, nil, cargs, environ)
+        guard rc == 0 else {
+            throw AptOstreeError(.failed, "\(argv.joined(separator: " ")): \(String(cString: strerror(rc)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { throw AptOstreeError(.failed, "waitpid: \(String(cString: strerror(errno)))") }
+        }
+        // WIFEXITED / WEXITSTATUS, written out: Swift cannot import the macros.
+        if status & 0x7f == 0 { return (status >> 8) & 0xff }
+        return 128 + (status & 0x7f)
+    }
+}
+
+/// Small file helpers over POSIX (the engine keeps Foundation off its hot paths).
+public enum FileText {
+    /// The whole file as UTF-8 text.
+    public static func read(_ path: String) throws -> String {
+        guard let f = fopen(path, "r") else {
+            throw AptOstreeError(.notFound, "\(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n > 0 { bytes.append(contentsOf: buf[0..<n]) }
+            if n < buf.count { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writes `text` to `path`, replacing it.
+    public static func write(_ path: String, _ text: String) throws {
+        guard let f = fopen(path, "w") else {
+            throw AptOstreeError(.failed, "\(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(f) }
+        let bytes = Array(text.utf8)
+        if fwrite(bytes, 1, bytes.count, f) != bytes.count {
+            throw AptOstreeError(.failed, "\(path): short write")
+        }
+    }
+
+    /// Runs `sh -c SCRIPT sh ARGUMENT` on the terminal; returns its exit status.
+    public static func runShell(_ script: String, argument: String) throws -> Int32 {
+        try Subprocess.runInteractive(["sh", "-c", script, "sh", argument])
+    }
+
+    /// Removes everything inside `path` (not `path` itself); a missing folder is fine.
+    public static func removeContents(of path: String) throws {
+        guard let dir = opendir(path) else {
+            if errno == ENOENT { return }
+            throw AptOstreeError(.failed, "\(path): \(String(cString: strerror(errno)))")
+        }
+        var names: [String] = []
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        closedir(dir)
+        for name in names {
+            let child = path + "/" + name
+            var st = stat()
+            guard lstat(child, &st) == 0 else { continue }
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                try removeContents(of: child)
+                if rmdir(child) != 0 { throw AptOstreeError(.failed, "\(child): \(String(cString: strerror(errno)))") }
+            } else if unlink(child) != 0 {
+                throw AptOstreeError(.failed, "\(child): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
+
+/// Writes `text` to standard error (fd 2) in one call.
+public func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    var off = 0
+    while off < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + off, $0.count - off) }
+        if n <= 0 { break }
+        off += n
+    }
+}

@@ -1,0 +1,103 @@
+import AptOstreeModel
+import OSTreeKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which sysroot and stateroot a command works on (`--sysroot`, `--os`).
+public struct SysrootOptions: Sendable, Equatable {
+    /// The sysroot folder; `/` is the running system.
+    public var path: String
+    /// The stateroot; nil picks the booted one, else the default deployment's.
+    public var osname: String?
+
+    /// Makes options.
+    public init(path: String = "/", osname: String? = nil) {
+        self.path = path
+        self.osname = osname
+    }
+}
+
+/// An opened sysroot plus the choices every command makes the same way: which stateroot,
+/// which deployment counts as booted, and how the sysroot lock is taken.
+public final class SysrootContext: @unchecked Sendable {
+    /// The libostree sysroot.
+    public let sysroot: Sysroot
+    /// The options it was opened with.
+    public let options: SysrootOptions
+
+    /// Opens and loads the sysroot; a path that is not a sysroot is an `invalidArgument`.
+    public init(_ options: SysrootOptions) throws {
+        self.options = options
+        do {
+            sysroot = try Sysroot(path: options.path)
+        } catch let e as GLibError where e.isNotFound {
+            throw AptOstreeError(.invalidArgument, e.message)
+        } catch {
+            throw AptOstreeError.from(error)
+        }
+        if let os = options.osname, !Self.isDirectory("\(options.path)/ostree/deploy/\(os)") {
+            throw AptOstreeError(.notFound, "Unknown stateroot '\(os)' in \(options.path)")
+        }
+    }
+
+    /// Whether libostree found a deployment the running system booted from.
+    public var hasRealBootedDeployment: Bool { sysroot.booted != nil }
+
+    /// The booted deployment or, when nothing is booted (a sysroot in a folder), the default
+    /// deployment: it stands in for the booted one everywhere.
+    public var bootedOrDefault: Deployment? {
+        sysroot.booted ?? sysroot.deployments.first
+    }
+
+    /// The stateroot the command acts on: `--os`, else the booted (or default) one.
+    public func osname() throws -> String {
+        if let os = options.osname { return os }
+        if let d = bootedOrDefault { return d.osname }
+        throw AptOstreeError(.notFound, "No deployments in \(options.path)")
+    }
+
+    /// The deployments of `osname`, default first.
+    public func deployments(of osname: String) -> [Deployment] {
+        sysroot.deployments.filter { $0.osname == osname }
+    }
+
+    /// The default (first) deployment of `osname`.
+    public func defaultDeployment(of osname: String) throws -> Deployment {
+        guard let d = deployments(of: osname).first else {
+            throw AptOstreeError(.notFound, "No deployments for stateroot '\(osname)'")
+        }
+        return d
+    }
+
+    /// Runs `body` holding libostree's sysroot lock (waiting for another holder, with a
+    /// message), on a freshly reloaded sysroot; the lock is released on every exit path.
+    public func withLock<T>(progress: ProgressSink, _ body: () throws -> T) throws -> T {
+        try withContext("Locking sysroot") {
+            if try !sysroot.tryLock() {
+                progress.message("Waiting for sysroot lock...")
+                try sysroot.lock()
+            }
+        }
+        defer { sysroot.unlock() }
+        try withContext("Reloading sysroot") { try sysroot.load() }
+        return try body()
+    }
+
+    /// The per-stateroot /var (`ostree/deploy/OSNAME/var`), which is /var on the running system.
+    public func varDirectory(osname: String) -> String {
+        "\(options.path == "/" ? "" : options.path)/ostree/deploy/\(osname)/var"
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+}
+
+/// Fails unless the process is root: the engine changes a sysroot only as root.
+public func requireRoot(_ command: String) throws {
+    if geteuid() != 0 {
+        throw AptOstreeError(.notAuthorized, "\(command) must be run as root")
+    }
+}

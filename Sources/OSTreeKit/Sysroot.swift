@@ -1,0 +1,208 @@
+import CLibOSTree
+import COSTreeShims
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An OSTree sysroot (`/` on a booted host, or any folder made by `ostree admin init-fs`).
+///
+/// Every method maps to one libostree call; the atomic protocol is libostree's: a new
+/// deployment set becomes visible only when the bootloader config is swapped
+/// (`/boot/loader` symlink flip) inside `write_deployments`.
+public final class Sysroot: GObjectRef, @unchecked Sendable {
+    var pointer: OpaquePointer { OpaquePointer(raw) }
+    /// The path the sysroot was opened at.
+    public let path: String
+    private var locked = false
+
+    /// Opens and loads the sysroot at `path`. Fails with a one-line message when `path` is
+    /// not a sysroot, before libostree gets to create anything in it.
+    public init(path: String) throws {
+        self.path = path
+        let file = GFileRef(path: path)
+        super.init(adopting: UnsafeMutableRawPointer(ostree_sysroot_new(file.pointer)))
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw GLibError(domain: "g-io-error-quark", code: Int32(G_IO_ERROR_NOT_FOUND.rawValue),
+                            message: "\(path): no such directory")
+        }
+        guard stat(path + "/ostree/repo", &st) == 0, stat(path + "/ostree/deploy", &st) == 0 else {
+            throw GLibError(domain: "g-io-error-quark", code: Int32(G_IO_ERROR_NOT_FOUND.rawValue),
+                            message: "\(path) is not an OSTree sysroot (no ostree/repo or ostree/deploy)")
+        }
+        try load()
+    }
+
+    deinit {
+        if locked { ostree_sysroot_unlock(pointer) }
+    }
+
+    /// (Re)reads the deployment list and boot config from disk.
+    public func load() throws {
+        try withGError("Loading sysroot \(path)") { ostree_sysroot_load(pointer, nil, $0) }
+    }
+
+    /// Re-reads the sysroot if another process changed it; returns whether it changed.
+    public func reloadIfChanged() throws -> Bool {
+        var changed: gboolean = 0
+        try withGError("Reloading sysroot") { ostree_sysroot_load_if_changed(pointer, &changed, nil, $0) }
+        return changed != 0
+    }
+
+    /// All deployments, default (index 0) first.
+    public var deployments: [Deployment] {
+        guard let arr = ostree_sysroot_get_deployments(pointer) else { return [] }
+        defer { g_ptr_array_unref(arr) }
+        return (0..<Int(arr.pointee.len)).compactMap { i in
+            arr.pointee.pdata[i].map { Deployment(retaining: $0) }
+        }
+    }
+
+    /// The deployment the running system booted, if this sysroot is the booted one.
+    public var booted: Deployment? {
+        ostree_sysroot_get_booted_deployment(pointer).map { Deployment(retaining: UnsafeMutableRawPointer($0)) }
+    }
+
+    /// The staged deployment, if any.
+    public var staged: Deployment? {
+        ostree_sysroot_get_staged_deployment(pointer).map { Deployment(retaining: UnsafeMutableRawPointer($0)) }
+    }
+
+    /// The sysroot's repository.
+    public func repo() throws -> Repo {
+        var r: OpaquePointer? = nil
+        try withGError("Opening sysroot repo") { ostree_sysroot_get_repo(pointer, &r, nil, $0) }
+        guard let r else { throw GLibError(message: "Opening sysroot repo: no repo") }
+        return Repo(adopting: UnsafeMutableRawPointer(r))
+    }
+
+    /// The deployment libostree would merge /etc from for `osname` (booted, else default).
+    public func mergeDeployment(osname: String?) -> Deployment? {
+        ostree_sysroot_get_merge_deployment(pointer, osname).map { Deployment(adopting: UnsafeMutableRawPointer($0)) }
+    }
+
+    /// The deployment's checkout folder, absolute.
+    public func deploymentDirectory(_ d: Deployment) -> String {
+        let rel = takeString(ostree_sysroot_get_deployment_dirpath(pointer, d.pointer)) ?? ""
+        return path == "/" ? "/" + rel : path + "/" + rel
+    }
+
+    /// Takes the sysroot lock without waiting; returns false when another process holds it.
+    public func tryLock() throws -> Bool {
+        var acquired: gboolean = 0
+        try withGError("Locking sysroot") { ostree_sysroot_try_lock(pointer, &acquired, $0) }
+        locked = acquired != 0
+        return locked
+    }
+
+    /// Takes the sysroot lock, waiting for another holder to let go.
+    public func lock() throws {
+        try withGError("Locking sysroot") { ostree_sysroot_lock(pointer, $0) }
+        locked = true
+    }
+
+    /// Releases the sysroot lock.
+    public func unlock() {
+        if locked { ostree_sysroot_unlock(pointer) }
+        locked = false
+    }
+
+    /// Checks out `revision` as a new deployment of `osname` (not yet in the boot list),
+    /// with /etc merged from `merge` and the kernel arguments given (or the merge
+    /// deployment's when nil).
+    public func deployTree(osname: String, revision: String, origin: KeyFile?, merge: Deployment?,
+                           kernelArgs: [String]?) throws -> Deployment {
+        var out: OpaquePointer? = nil
+        try withOptionalStrv(kernelArgs) { argv in
+            var opts = OstreeSysrootDeployTreeOpts()
+            opts.override_kernel_argv = argv
+            try withGError("Deploying \(revision)") {
+                ostree_sysroot_deploy_tree_with_options(pointer, osname, revision, origin?.pointer,
+                                                        merge?.pointer, &opts, &out, nil, $0)
+            }
+        }
+        guard let out else { throw GLibError(message: "Deploying \(revision): no deployment") }
+        return Deployment(adopting: UnsafeMutableRawPointer(out))
+    }
+
+    /// Stages `revision` to become the default at the next shutdown (booted systems only).
+    public func stageTree(osname: String, revision: String, origin: KeyFile?, merge: Deployment?,
+                          kernelArgs: [String]?) throws -> Deployment {
+        var out: OpaquePointer? = nil
+        try withOptionalStrv(kernelArgs) { argv in
+            var opts = OstreeSysrootDeployTreeOpts()
+            opts.override_kernel_argv = argv
+            try withGError("Staging \(revision)") {
+                ostree_sysroot_stage_tree_with_options(pointer, osname, revision, origin?.pointer,
+                                                       merge?.pointer, &opts, &out, nil, $0)
+            }
+        }
+        guard let out else { throw GLibError(message: "Staging \(revision): no deployment") }
+        return Deployment(adopting: UnsafeMutableRawPointer(out))
+    }
+
+    /// Makes `new` the default deployment of its osname, keeping the booted and `merge`
+    /// deployments (rpm-ostree's policy: pending + booted; older ones of that osname go).
+    public func simpleWriteDeployment(osname: String, new: Deployment, merge: Deployment?,
+                                      retainRollback: Bool = false) throws {
+        var flags = OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NO_CLEAN.rawValue
+        if retainRollback { flags |= OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_RETAIN_ROLLBACK.rawValue }
+        try withGError("Writing deployment") {
+            ostree_sysroot_simple_write_deployment(pointer, osname, new.pointer, merge?.pointer,
+                                                   OstreeSysrootSimpleWriteDeploymentFlags(flags), nil, $0)
+        }
+    }
+
+    /// Writes a new deployment list: the one atomic switch of the boot configuration.
+    public func writeDeployments(_ list: [Deployment], postclean: Bool = false) throws {
+        let arr = aot_ptr_array_new_objects()!
+        defer { g_ptr_array_unref(arr) }
+        for d in list { g_ptr_array_add(arr, g_object_ref(d.raw)) }
+        var opts = OstreeSysrootWriteDeploymentsOpts()
+        opts.do_postclean = postclean ? 1 : 0
+        try withGError("Writing deployments") {
+            ostree_sysroot_write_deployments_with_options(pointer, arr, &opts, nil, $0)
+        }
+    }
+
+    /// Deletes deployment folders and boot files no longer listed, then prunes the repo of
+    /// objects that neither a ref tip nor a deployment reaches (libostree's depth 0).
+    ///
+    /// This is `ostree_sysroot_cleanup` in its two halves, so that libostree does not print
+    /// "Freed objects" on our stdout; the caller reports the figures instead.
+    @discardableResult
+    public func cleanup() throws -> (pruned: Int32, freed: UInt64) {
+        try withGError("Cleaning up sysroot") { ostree_sysroot_prepare_cleanup(pointer, nil, $0) }
+        let reachable = ostree_repo_traverse_new_reachable()
+        defer { g_hash_table_unref(reachable) }
+        var opts = OstreeRepoPruneOptions()
+        opts.flags = OSTREE_REPO_PRUNE_FLAGS_REFS_ONLY
+        opts.reachable = reachable
+        var total: gint = 0, pruned: gint = 0
+        var freed: guint64 = 0
+        try withGError("Pruning system repository") {
+            ostree_sysroot_cleanup_prune_repo(pointer, &opts, &total, &pruned, &freed, nil, $0)
+        }
+        return (pruned, UInt64(freed))
+    }
+
+    /// Rewrites a deployment's origin file (atomically, by rename).
+    public func writeOrigin(_ d: Deployment, _ origin: KeyFile) throws {
+        try withGError("Writing origin") {
+            ostree_sysroot_write_origin_file(pointer, d.pointer, origin.pointer, nil, $0)
+        }
+    }
+
+    /// Pins or unpins a deployment.
+    public func setPinned(_ d: Deployment, _ pinned: Bool) throws {
+        try withGError("Pinning deployment") {
+            ostree_sysroot_deployment_set_pinned(pointer, d.pointer, pinned ? 1 : 0, $0)
+        }
+    }
+}
+
+/// Passes nil through, or a temporary `char **` for a list.
+private func withOptionalStrv<R>(_ list: [String]?, _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) throws -> R) rethrows -> R {
+    guard let list else { return try body(nil) }
+    return try withStrv(list) { try body($0) }
+}

@@ -1,0 +1,3 @@
+import AptOstreeCLI
+
+AptOstreeMain.main()
