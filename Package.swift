@@ -39,7 +39,7 @@ let package = Package(
         ]),
         // Temp sysroots and fixtures for the tests.
         .target(name: "AptOstreeTestSupport", dependencies: ["AptOstreeCore"]),
-        .testTarget(name: "AptOstreeModelTests", dependencies: ["AptOstreeModel", "AptOstreeCLI"]),
+        .testTarget(name: "AptOstreeUnitTests", dependencies: ["AptOstreeModel", "AptOstreeCore", "AptOstreeCLI"]),
         .testTarget(name: "AptOstreeSysrootTests", dependencies: [
             "AptOstreeCore", "AptOstreeCLI", "AptOstreeTestSupport", "OSTreeKit",
         ]),

@@ -17,11 +17,11 @@ while [ $# -gt 0 ]; do
         --ref) ref=$2; shift 2 ;;
         --versions) versions=$2; shift 2 ;;
         --deploy) deploy=$2; shift 2 ;;
-        --karg) kargs+=("--karg=$2"); shift 2 ;;
+        --karg) kargs+=("--karg-append=$2"); shift 2 ;;
         *) echo "make-sysroot.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
-[ ${#kargs[@]} -gt 0 ] || kargs=(--karg=root=LABEL=apt-ostree-root --karg=rw --karg=console=ttyS0)
+[ ${#kargs[@]} -gt 0 ] || kargs=(--karg-append=root=LABEL=apt-ostree-root --karg-append=rw --karg-append=console=ttyS0)
 
 mkdir -p "$dir"
 ostree admin init-fs --modern "$dir" >/dev/null
@@ -48,6 +48,6 @@ for v in $versions; do
         --no-bindings >/dev/null
     n=$((n + 1))
     if [ "$deploy" = all ] || [ "$n" -le "$deploy" ]; then
-        ostree admin deploy --sysroot="$dir" --os="$os" --retain "${kargs[@]}" "$ref" >/dev/null
+        ostree admin deploy --sysroot="$dir" --os="$os" --retain --karg-none "${kargs[@]}" "$ref" >/dev/null
     fi
 done

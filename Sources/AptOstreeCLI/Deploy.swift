@@ -12,7 +12,7 @@ extension AptOstree {
         @OptionGroup var globals: GlobalOptions
 
         @Argument(help: ArgumentHelp("The commit checksum or version to deploy.", valueName: "REVISION"))
-        var revision: String
+        var revision: String?
 
         @Flag(name: .shortAndLong, help: "Initiate a reboot after operation is complete.")
         var reboot = false
@@ -20,11 +20,15 @@ extension AptOstree {
         @Flag(name: .customLong("unchanged-exit-77"), help: "If no new deployment made, exit 77.")
         var unchangedExit77 = false
 
+        func validate() throws {
+            if revision == nil && !globals.version { throw ValidationError("Missing expected argument '<revision>'") }
+        }
+
         func run() throws {
             if globals.handledVersion() { return }
             try requireRoot("deploy")
             let result = try DeployRevision(context: try globals.open(), progress: globals.progress)
-                .run(.init(revision: revision))
+                .run(.init(revision: revision ?? ""))
             if !result.changed {
                 if unchangedExit77 { throw ExitCode(ExitStatus.unchanged) }
                 return

@@ -118,19 +118,19 @@ public struct KernelArgsChange {
     /// printable, and must not touch libostree's own `ostree=`.
     static func validate(_ arg: String, flag: String) throws {
         func bad(_ why: String) -> AptOstreeError {
-            AptOstreeError(.invalidArgument, "Invalid kernel argument '\(arg)' for \(flag): \(why)")
+            AptOstreeError(.invalidArgument, "Invalid kernel argument \(quoted(arg)) for \(flag): \(why)")
         }
         guard !arg.isEmpty else { throw bad("empty") }
         guard !arg.hasPrefix("=") else { throw bad("missing key before '='") }
         guard !arg.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
             throw bad("contains a control character")
         }
-        var quoted = false
+        var inQuotes = false
         for c in arg {
-            if c == "\"" { quoted.toggle() }
-            if c == " " && !quoted { throw bad("contains a space outside quotes (pass one argument per flag)") }
+            if c == "\"" { inQuotes.toggle() }
+            if c == " " && !inQuotes { throw bad("contains a space outside quotes (pass one argument per flag)") }
         }
-        guard !quoted else { throw bad("unbalanced double quote") }
+        guard !inQuotes else { throw bad("unbalanced double quote") }
         let key = arg.split(separator: "=", maxSplits: 1).first.map(String.init) ?? arg
         guard key != "ostree" else { throw bad("'ostree' is managed by libostree") }
     }
@@ -154,12 +154,33 @@ public struct KernelArgsChange {
                 progress.message("No changes.")
                 return Result(before: before, after: after, deployed: false)
             }
+            let finalArgs = KernelArgs(after).strv
+            // Last line of defence before libostree writes a boot entry: one bad byte there
+            // corrupts the entry after the boot config swap, past any undo.
+            for a in finalArgs where a.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+                throw AptOstreeError(.invalidArgument, "Refusing kernel argument \(quoted(a)): contains a control character")
+            }
+            guard !finalArgs.isEmpty else { throw AptOstreeError(.invalidArgument, "The kernel arguments can not be empty") }
             let origin = src.origin.map(OriginCodec.decode) ?? Origin()
             _ = try DeploymentWriter(context: context, progress: progress).write(
                 osname: src.osname, revision: src.checksum, origin: origin, originBase: src.origin,
-                kernelArgs: KernelArgs(after).strv)
+                kernelArgs: finalArgs)
             progress.message("Kernel arguments updated.")
             return Result(before: before, after: after, deployed: true)
         }
     }
+}
+
+/// `'text'` with control characters shown as escapes, so an error stays on one line.
+func quoted(_ s: String) -> String {
+    var out = "'"
+    for u in s.unicodeScalars {
+        switch u {
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case _ where u.value < 0x20 || u.value == 0x7f: out += "\\x" + String(u.value, radix: 16)
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out + "'"
 }

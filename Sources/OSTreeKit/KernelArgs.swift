@@ -5,15 +5,18 @@ import CLibOSTree
 public final class KernelArgs: @unchecked Sendable {
     let pointer: OpaquePointer
 
-    /// Parses a command line such as the `options` line of a boot entry.
+    /// Parses a command line such as the `options` line of a boot entry. Line breaks and
+    /// tabs separate words as spaces do (`/proc/cmdline` ends in a newline, and a newline
+    /// inside a boot entry's `options` line would corrupt the entry).
     public init(_ commandLine: String) {
-        pointer = ostree_kernel_args_from_string(commandLine)
+        let flat = String(commandLine.map { $0 == "\n" || $0 == "\t" || $0 == "\r" ? " " : $0 })
+        pointer = ostree_kernel_args_from_string(flat)
     }
 
     deinit { ostree_kernel_args_free(pointer) }
 
-    /// The arguments in order.
-    public var strv: [String] { takeStrv(ostree_kernel_args_to_strv(pointer)) }
+    /// The arguments in order (libostree keeps empty words from repeated spaces; they are dropped).
+    public var strv: [String] { takeStrv(ostree_kernel_args_to_strv(pointer)).filter { !$0.isEmpty } }
 
     /// The command line as one string.
     public var string: String { takeString(ostree_kernel_args_to_string(pointer)) ?? "" }
