@@ -23,23 +23,32 @@ let package = Package(
         .target(name: "COSTreeShims", dependencies: ["CLibOSTree"]),
         // Swift wrappers over libostree: Sysroot, Repo, Deployment, KernelArgs.
         .target(name: "OSTreeKit", dependencies: ["CLibOSTree", "COSTreeShims"]),
+        // GLib/GIO without libostree (the thin client's D-Bus), and C helpers for it.
+        .systemLibrary(name: "CGio", pkgConfig: "gio-unix-2.0", providers: [.apt(["libglib2.0-dev"])]),
+        .target(name: "CGioShims", dependencies: ["CGio"]),
+        // Bus names, introspection, GVariant <-> JSON, the connection wrapper.
+        .target(name: "AptOstreeDBus", dependencies: ["CGio", "CGioShims", "AptOstreeModel"]),
         // Value types only: status, origin, JSON, errors.
         .target(name: "AptOstreeModel"),
         // The engine.
         .target(name: "AptOstreeCore", dependencies: ["OSTreeKit", "AptOstreeModel"]),
-        // The command tree and renderers.
+        // The command tree, renderers, and the D-Bus client engine (no libostree: fast start).
         .target(name: "AptOstreeCLI", dependencies: [
-            "AptOstreeCore", "AptOstreeModel", "OSTreeKit",
+            "AptOstreeModel", "AptOstreeDBus",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The engine run in-process (links libostree through Core).
+        .target(name: "AptOstreeEngine", dependencies: ["AptOstreeCLI", "AptOstreeCore"]),
+        // The daemon: objects on the system bus, transactions, authorization.
+        .target(name: "AptOstreeDaemon", dependencies: ["AptOstreeDBus", "AptOstreeEngine", "AptOstreeCore"]),
         .executableTarget(name: "apt-ostree", dependencies: ["AptOstreeCLI"]),
         .executableTarget(name: "apt-ostreed", dependencies: [
-            "AptOstreeCore",
+            "AptOstreeDaemon", "AptOstreeEngine", "AptOstreeCLI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Temp sysroots and fixtures for the tests.
         .target(name: "AptOstreeTestSupport", dependencies: ["AptOstreeCore"]),
-        .testTarget(name: "AptOstreeUnitTests", dependencies: ["AptOstreeModel", "AptOstreeCore", "AptOstreeCLI"]),
+        .testTarget(name: "AptOstreeUnitTests", dependencies: ["AptOstreeModel", "AptOstreeCore", "AptOstreeCLI", "AptOstreeDBus"]),
         .testTarget(name: "AptOstreeSysrootTests", dependencies: [
             "AptOstreeCore", "AptOstreeCLI", "AptOstreeTestSupport", "OSTreeKit",
         ]),

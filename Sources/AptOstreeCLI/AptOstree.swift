@@ -1,5 +1,4 @@
 import ArgumentParser
-import AptOstreeCore
 import AptOstreeModel
 #if canImport(Glibc)
 import Glibc
@@ -10,12 +9,15 @@ public struct AptOstree: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "apt-ostree",
         abstract: "Image-based, atomic Debian: the OS is an OSTree commit; add packages with APT.",
-        version: AptOstreeVersion.string,
+        version: aptOstreeVersion,
         subcommands: [Status.self, Deploy.self, Rollback.self, Kargs.self, Cleanup.self]
     )
 
     public init() {}
 }
+
+/// The version of apt-ostree.
+public let aptOstreeVersion = "0.1.0"
 
 /// Exit codes shared with rpm-ostree.
 public enum ExitStatus {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import AptOstreeCore
 import AptOstreeModel
 
 extension AptOstree {
@@ -26,10 +25,8 @@ extension AptOstree {
 
         func run() throws {
             if globals.handledVersion() { return }
-            try requireRoot("deploy")
-            let result = try DeployRevision(context: try globals.open(), progress: globals.progress)
-                .run(.init(revision: revision ?? ""))
-            if !result.changed {
+            let changed = try globals.engine().deploy(globals.sysrootOptions, revision: revision ?? "", progress: globals.progress)
+            if !changed {
                 if unchangedExit77 { throw ExitCode(ExitStatus.unchanged) }
                 return
             }
@@ -51,9 +48,8 @@ extension AptOstree {
 
         func run() throws {
             if globals.handledVersion() { return }
-            try requireRoot("rollback")
-            let result = try AptOstreeCore.Rollback(context: try globals.open(), progress: globals.progress).run()
-            if result.changed { printNextStep(globals) }
+            let changed = try globals.engine().rollback(globals.sysrootOptions, progress: globals.progress)
+            if changed { printNextStep(globals) }
             try rebootIfAsked(reboot, globals)
         }
     }
@@ -78,9 +74,11 @@ extension AptOstree {
 
         func run() throws {
             if globals.handledVersion() { return }
-            try requireRoot("cleanup")
-            _ = try AptOstreeCore.Cleanup(context: try globals.open(), progress: globals.progress)
-                .run(.init(pending: pending, rollback: rollback, base: base, repomd: repomd))
+            let request = CleanupRequest(pending: pending, rollback: rollback, base: base, repomd: repomd)
+            guard !request.elements.isEmpty else {
+                throw AptOstreeError(.invalidArgument, "At least one cleanup option must be specified")
+            }
+            try globals.engine().cleanup(globals.sysrootOptions, request, progress: globals.progress)
         }
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import AptOstreeCore
 import AptOstreeModel
 #if canImport(Glibc)
 import Glibc
@@ -28,15 +27,22 @@ public struct GlobalOptions: ParsableArguments {
     /// The sysroot options for the engine.
     var sysrootOptions: SysrootOptions { SysrootOptions(path: sysroot, osname: osname) }
 
-    /// Opens the sysroot.
-    func open() throws -> SysrootContext { try SysrootContext(sysrootOptions) }
-
     /// Where progress goes: stdout, unless --quiet.
     var progress: ProgressSink { quiet ? SilentProgress() : TerminalProgress() }
 
+    /// The engine for this command: the in-process one when this process has it, else the
+    /// daemon serving the sysroot, else this process becomes the in-process engine by
+    /// executing apt-ostreed in direct mode with the same arguments (never returns then).
+    func engine() throws -> Engine {
+        if let e = InProcess.engine { return e }
+        if let d = DaemonEngine.connect(sysrootOptions) { return d }
+        if verbose { writeStandardError("No daemon serves \(sysroot); running the engine in-process\n") }
+        try execDirect()
+    }
+
     /// Handles `--version` on a subcommand; returns true when it did.
     func handledVersion() -> Bool {
-        if version { print("apt-ostree \(AptOstreeVersion.string)") }
+        if version { print("apt-ostree \(aptOstreeVersion)") }
         return version
     }
 }
@@ -71,4 +77,35 @@ func printNextStep(_ globals: GlobalOptions) {
     if globals.sysroot == "/" {
         globals.progress.message("Run \"systemctl reboot\" to start a reboot")
     }
+}
+
+/// Writes `text` to standard error (fd 2) in one call.
+public func writeStandardError(_ text: String) {
+    let bytes = Array(text.utf8)
+    var off = 0
+    while off < bytes.count {
+        let n = bytes.withUnsafeBytes { write(2, $0.baseAddress! + off, $0.count - off) }
+        if n <= 0 { break }
+        off += n
+    }
+}
+
+/// Replaces this process with `apt-ostreed --direct ARGS...`, the same command run by the
+/// in-process engine. The daemon binary is found beside this one, or in /usr/libexec.
+func execDirect() throws -> Never {
+    var candidates: [String] = []
+    if let env = getenv("APT_OSTREED"), env.pointee != 0 { candidates.append(String(cString: env)) }
+    if let exe = realpath("/proc/self/exe", nil) {
+        let dir = String(String(cString: exe).split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
+        free(exe)
+        candidates += [dir + "/apt-ostreed", dir + "/../libexec/apt-ostreed"]
+    }
+    candidates += ["/usr/libexec/apt-ostreed", "/usr/lib/apt-ostree/apt-ostreed"]
+    guard let path = candidates.first(where: { access($0, X_OK) == 0 }) else {
+        throw AptOstreeError(.failed, "No apt-ostreed daemon is reachable and no apt-ostreed binary was found to run the engine")
+    }
+    let args: [String] = ["apt-ostreed", "--direct"] + CommandLine.arguments.dropFirst()
+    let cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+    execv(path, cargs)
+    throw AptOstreeError(.failed, "Running \(path): \(String(cString: strerror(errno)))")
 }

@@ -1,7 +1,5 @@
 import ArgumentParser
-import AptOstreeCore
 import AptOstreeModel
-import OSTreeKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -64,8 +62,8 @@ extension AptOstree {
             if reboot && !edits && !editor { throw ValidationError("Cannot reboot when kernel arguments not changed") }
         }
 
-        var request: KernelArgsChange.Request {
-            var r = KernelArgsChange.Request()
+        var request: KargsRequest {
+            var r = KargsRequest()
             r.append = append
             r.appendIfMissing = appendIfMissing
             r.delete = delete
@@ -79,28 +77,27 @@ extension AptOstree {
 
         func run() throws {
             if globals.handledVersion() { return }
-            let context = try globals.open()
+            let engine = try globals.engine()
+            let options = globals.sysrootOptions
             var req = request
-            let op = KernelArgsChange(context: context, progress: globals.progress)
             if editor {
-                let before = try op.current(req)
-                req.finalArgs = try KargsEditor.edit(before)
-                if KernelArgs(req.finalArgs!).strv == KernelArgs(before).strv.filter({ !$0.hasPrefix("ostree=") }) {
+                let current = try engine.previewKargs(options, req).current
+                req.finalArgs = try KargsEditor.edit(current)
+                if words(req.finalArgs!) == words(current).filter({ !$0.hasPrefix("ostree=") }) {
                     if unchangedExit77 { print("No changes."); throw ExitCode(ExitStatus.unchanged) }
                     throw AptOstreeError(.invalidArgument, "The kernel arguments remained the same")
                 }
             }
             if !req.isModification {
-                print(try op.current(req))
+                print(try engine.previewKargs(options, req).current)
                 return
             }
             if printOnly {
-                print(try op.run(req).after)
+                print(try engine.previewKargs(options, req).result)
                 return
             }
-            try requireRoot("kargs")
-            let result = try op.run(req)
-            if !result.deployed {
+            let deployed = try engine.kargs(options, req, progress: globals.progress)
+            if !deployed {
                 if unchangedExit77 { throw ExitCode(ExitStatus.unchanged) }
                 return
             }
@@ -108,4 +105,9 @@ extension AptOstree {
             try rebootIfAsked(reboot, globals)
         }
     }
+}
+
+/// The words of a command line (spaces and line breaks separate them).
+func words(_ s: String) -> [String] {
+    s.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init)
 }

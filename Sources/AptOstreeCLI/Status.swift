@@ -1,5 +1,4 @@
 import ArgumentParser
-import AptOstreeCore
 import AptOstreeModel
 
 extension AptOstree {
@@ -28,7 +27,7 @@ extension AptOstree {
         func run() throws {
             if globals.handledVersion() { return }
             let path = try jsonpath.map { try JSONPath($0) }
-            let status = try StatusReader(try globals.open()).read()
+            let status = try globals.engine().status(globals.sysrootOptions)
             if json {
                 print(status.json(onlyBooted: booted).serialized())
             } else if let path {

@@ -4,19 +4,7 @@ import OSTreeKit
 /// `cleanup`: drop the pending and/or rollback deployments, and clear temporary data.
 public struct Cleanup {
     /// The request: rpm-ostree's -p, -r, -b, -m.
-    public struct Request: Sendable, Equatable {
-        public var pending = false
-        public var rollback = false
-        public var base = false
-        public var repomd = false
-        /// Makes a request.
-        public init(pending: Bool = false, rollback: Bool = false, base: Bool = false, repomd: Bool = false) {
-            self.pending = pending
-            self.rollback = rollback
-            self.base = base
-            self.repomd = repomd
-        }
-    }
+    public typealias Request = CleanupRequest
 
     /// What was removed.
     public struct Result: Sendable, Equatable {
@@ -61,6 +49,7 @@ public struct Cleanup {
                 if result.removed.isEmpty {
                     progress.message("Deployments unchanged.")
                 } else {
+                    try progress.checkpoint()
                     try withContext("Writing deployments") { try sysroot.writeDeployments(keep, postclean: false) }
                     for id in result.removed { progress.message("Removed deployment \(id)") }
                     base = true

@@ -19,6 +19,7 @@ struct DeploymentWriter {
         let sysroot = context.sysroot
         let keyfile = try withContext("Preparing origin") { try OriginCodec.encode(origin, over: originBase) }
         let merge = sysroot.mergeDeployment(osname: osname)
+        try progress.checkpoint()
         if sysroot.booted != nil {
             progress.message("Staging deployment...")
             return try withContext("Staging deployment") {
@@ -32,6 +33,7 @@ struct DeploymentWriter {
                                    kernelArgs: kernelArgs)
         }
         do {
+            try progress.checkpoint()
             try sysroot.simpleWriteDeployment(osname: osname, new: new, merge: merge)
         } catch {
             // The new folder was never listed: drop it so nothing half-written stays.

@@ -8,33 +8,7 @@ import Glibc
 /// the same commit and origin with the new arguments; the old one stays for rollback.
 public struct KernelArgsChange {
     /// The request, in rpm-ostree's terms.
-    public struct Request: Sendable, Equatable {
-        public var append: [String] = []
-        public var appendIfMissing: [String] = []
-        public var delete: [String] = []
-        public var deleteIfPresent: [String] = []
-        /// `KEY=VALUE` (single-valued key) or `KEY=OLD=NEW`.
-        public var replace: [String] = []
-        /// A whole new command line (from `--editor`).
-        public var finalArgs: String?
-        /// Which deployment (index in the sysroot's list) to start from; default: the default one.
-        public var deployIndex: Int?
-        /// Start from the running kernel's command line instead.
-        public var importProcCmdline = false
-        /// Where the running kernel's command line is read from.
-        public var procCmdlinePath = "/proc/cmdline"
-        /// Compute and report, change nothing.
-        public var printOnly = false
-
-        /// Makes an empty request (which only shows the arguments).
-        public init() {}
-
-        /// Whether the request changes anything at all.
-        public var isModification: Bool {
-            !(append.isEmpty && appendIfMissing.isEmpty && delete.isEmpty && deleteIfPresent.isEmpty
-              && replace.isEmpty) || finalArgs != nil
-        }
-    }
+    public typealias Request = KargsRequest
 
     /// The outcome.
     public struct Result: Sendable, Equatable {

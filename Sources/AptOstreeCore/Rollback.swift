@@ -53,6 +53,7 @@ public struct Rollback {
             guard !reordered[0].isSame(as: all[0]) else {
                 return Result(newDefault: label, changed: false)
             }
+            try progress.checkpoint()
             try withContext("Writing deployments") { try sysroot.writeDeployments(reordered) }
             return Result(newDefault: label, changed: true)
         }

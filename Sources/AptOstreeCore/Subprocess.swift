@@ -86,14 +86,3 @@ public enum FileText {
         }
     }
 }
-
-/// Writes `text` to standard error (fd 2) in one call.
-public func writeStandardError(_ text: String) {
-    var bytes = Array(text.utf8)
-    var off = 0
-    while off < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + off, $0.count - off) }
-        if n <= 0 { break }
-        off += n
-    }
-}

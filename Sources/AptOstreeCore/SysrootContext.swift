@@ -4,20 +4,6 @@ import OSTreeKit
 import Glibc
 #endif
 
-/// Which sysroot and stateroot a command works on (`--sysroot`, `--os`).
-public struct SysrootOptions: Sendable, Equatable {
-    /// The sysroot folder; `/` is the running system.
-    public var path: String
-    /// The stateroot; nil picks the booted one, else the default deployment's.
-    public var osname: String?
-
-    /// Makes options.
-    public init(path: String = "/", osname: String? = nil) {
-        self.path = path
-        self.osname = osname
-    }
-}
-
 /// An opened sysroot plus the choices every command makes the same way: which stateroot,
 /// which deployment counts as booted, and how the sysroot lock is taken.
 public final class SysrootContext: @unchecked Sendable {

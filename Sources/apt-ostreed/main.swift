@@ -1,24 +1,47 @@
-import ArgumentParser
-import AptOstreeCore
+import AptOstreeCLI
+import AptOstreeDaemon
+import AptOstreeEngine
+import AptOstreeModel
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `apt-ostreed`: the system D-Bus service. Its bus interface is not built yet (see the
-/// daemon issue); until then the CLI runs the engine in-process as root.
-struct AptOstreed: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "apt-ostreed",
-        abstract: "The apt-ostree system daemon (org.debian.aptostree1 on the system D-Bus).",
-        version: AptOstreeVersion.string)
-
-    @Option(name: .long, help: ArgumentHelp("Serve the sysroot at PATH.", valueName: "PATH"))
-    var sysroot: String = "/"
-
-    func run() throws {
-        writeStandardError("apt-ostreed: the D-Bus service is not available in this version; use apt-ostree as root\n")
-        throw ExitCode(1)
-    }
+// `apt-ostreed --direct ARGS...` is `apt-ostree ARGS...` with the engine in this process: the
+// thin client executes it when no daemon serves the sysroot.
+let args = CommandLine.arguments
+if args.count > 1 && args[1] == "--direct" {
+    InProcess.engine = InProcessEngine()
+    AptOstreeMain.main(Array(args.dropFirst(2)))
 }
 
-AptOstreed.main()
+/// The daemon's own options.
+func usage() -> Never {
+    print("""
+        Usage: apt-ostreed [--sysroot=PATH] [--config=FILE]
+          The apt-ostree system daemon: serves org.debian.aptostree1 on the system D-Bus
+          (DBUS_SYSTEM_BUS_ADDRESS when set). Exits after IdleExitTimeout seconds idle.
+
+          --sysroot=PATH   Serve the sysroot at PATH (default /)
+          --config=FILE    Read FILE instead of /etc/apt-ostree/apt-ostreed.conf
+          --version        Print the version
+        """)
+    exit(0)
+}
+
+var sysroot = "/"
+var config = DaemonConfig.defaultPath
+for a in args.dropFirst() {
+    if a == "--help" || a == "-h" { usage() }
+    if a == "--version" { print("apt-ostreed \(aptOstreeVersion)"); exit(0) }
+    if a.hasPrefix("--sysroot=") { sysroot = String(a.dropFirst("--sysroot=".count)); continue }
+    if a.hasPrefix("--config=") { config = String(a.dropFirst("--config=".count)); continue }
+    writeStandardError("apt-ostreed: unknown option \(a)\n")
+    exit(64)
+}
+do {
+    let daemon = try Daemon(sysroot: sysroot, configPath: config)
+    exit(try daemon.run())
+} catch let e as AptOstreeError {
+    writeStandardError("apt-ostreed: error: \(e.message)\n")
+    exit(1)
+}

@@ -1,0 +1,136 @@
+import AptOstreeDBus
+import AptOstreeModel
+import CGio
+import CGioShims
+
+/// The engine behind apt-ostreed: each change is a transaction on the system bus whose
+/// progress signals are printed as they come; Ctrl-C cancels it.
+final class DaemonEngine: Engine, @unchecked Sendable {
+    let bus: Bus
+    let owner: String
+
+    /// Connects to the daemon serving `options.path`, or returns nil when none does (no bus,
+    /// no daemon, or a daemon serving another sysroot). For `/` the daemon is bus-activated.
+    static func connect(_ options: SysrootOptions) -> DaemonEngine? {
+        guard let bus = try? Bus.system() else { return nil }
+        if options.path != "/" {
+            guard (try? bus.nameHasOwner(BusNames.service)) == true else { return nil }
+        }
+        guard let path = try? bus.property(BusNames.service, BusNames.sysrootPath, BusNames.sysrootInterface, "Path"),
+              path.stringValue.map(canonicalPath) == canonicalPath(options.path) else { return nil }
+        return DaemonEngine(bus: bus, owner: BusNames.service)
+    }
+
+    init(bus: Bus, owner: String) {
+        self.bus = bus
+        self.owner = owner
+    }
+
+    func status(_ options: SysrootOptions) throws -> HostStatus {
+        let opts = VariantCodec.dictionary(options.osname.map { ["os": .string($0)] } ?? [:])
+        let r = try bus.call(owner, BusNames.sysrootPath, BusNames.sysrootInterface, "GetStatus",
+                             g_variant_new_tuple([opts], 1), replyType: "(s)")
+        defer { g_variant_unref(r) }
+        return try HostStatus(json: JSONParser.parse(replyString(r) ?? ""))
+    }
+
+    func osPath(_ options: SysrootOptions) throws -> String {
+        let r = try bus.call(owner, BusNames.sysrootPath, BusNames.sysrootInterface, "GetOS",
+                             aot_tuple_s(options.osname ?? ""), replyType: "(o)")
+        defer { g_variant_unref(r) }
+        return replyString(r) ?? ""
+    }
+
+    func defaultID(_ options: SysrootOptions) throws -> String? {
+        try status(options).deployments.first?.id
+    }
+
+    func rollback(_ options: SysrootOptions, progress: ProgressSink) throws -> Bool {
+        let before = try defaultID(options)
+        try runTransaction(options, "Rollback", [VariantCodec.dictionary([:])], progress: progress)
+        return try defaultID(options) != before
+    }
+
+    func deploy(_ options: SysrootOptions, revision: String, progress: ProgressSink) throws -> Bool {
+        let before = try defaultID(options)
+        try runTransaction(options, "DeployCommit", [g_variant_new_string(revision), VariantCodec.dictionary([:])],
+                           progress: progress)
+        return try defaultID(options) != before
+    }
+
+    func previewKargs(_ options: SysrootOptions, _ request: KargsRequest) throws -> (current: String, result: String) {
+        let r = try bus.call(owner, try osPath(options), BusNames.osInterface, "PreviewKernelArgs",
+                             g_variant_new_tuple([VariantCodec.variant(request.json)], 1), replyType: "(ss)")
+        defer { g_variant_unref(r) }
+        return (replyString(r, 0) ?? "", replyString(r, 1) ?? "")
+    }
+
+    func kargs(_ options: SysrootOptions, _ request: KargsRequest, progress: ProgressSink) throws -> Bool {
+        let before = try defaultID(options)
+        try runTransaction(options, "ModifyKernelArgs", [VariantCodec.variant(request.json), VariantCodec.dictionary([:])],
+                           progress: progress)
+        return try defaultID(options) != before
+    }
+
+    func cleanup(_ options: SysrootOptions, _ request: CleanupRequest, progress: ProgressSink) throws {
+        try runTransaction(options, "Cleanup", [VariantCodec.variant(.strings(request.elements))], progress: progress)
+    }
+
+    /// Calls a mutating OS method, subscribes to the transaction it returns, starts it, and
+    /// waits for Finished; a failed transaction throws its error message.
+    func runTransaction(_ options: SysrootOptions, _ method: String, _ args: [OpaquePointer], progress: ProgressSink) throws {
+        var children: [OpaquePointer?] = args
+        let params = children.withUnsafeMutableBufferPointer { g_variant_new_tuple($0.baseAddress, gsize(args.count)) }
+        let r = try bus.call(owner, try osPath(options), BusNames.osInterface, method, params, replyType: "(s)")
+        let txnPath = replyString(r) ?? ""
+        g_variant_unref(r)
+
+        let loop = g_main_loop_new(nil, 0)!
+        defer { g_main_loop_unref(loop) }
+        nonisolated(unsafe) var outcome: (Bool, String)? = nil
+        let sub = bus.subscribe(sender: owner, path: txnPath) { member, params in
+            switch member {
+            case "Message", "TaskBegin":
+                if let text = params[0]?.stringValue { progress.message(text) }
+            case "PercentProgress":
+                if let text = params[0]?.stringValue, let pct = params[1]?.intValue { progress.message("\(text) \(pct)%") }
+            case "Finished":
+                outcome = (params[0]?.boolValue ?? false, params[1]?.stringValue ?? "")
+                g_main_loop_quit(loop)
+            default: break
+            }
+        }
+        defer { bus.unsubscribe(sub) }
+        // Ctrl-C cancels the transaction; the daemon stops at its next safe point.
+        let cancelCtx = Unmanaged.passRetained(CancelContext(bus: bus, owner: owner, path: txnPath)).toOpaque()
+        let sigint = g_unix_signal_add_full(G_PRIORITY_DEFAULT, SIGINT, { data in
+            let ctx = Unmanaged<CancelContext>.fromOpaque(data!).takeUnretainedValue()
+            ctx.cancel()
+            return 1
+        }, cancelCtx, { data in Unmanaged<CancelContext>.fromOpaque(data!).release() })
+        defer { g_source_remove(sigint) }
+
+        let started = try bus.call(owner, txnPath, BusNames.transactionInterface, "Start", nil, replyType: "(b)")
+        g_variant_unref(started)
+        if outcome == nil { g_main_loop_run(loop) }
+        guard let (success, message) = outcome else { throw AptOstreeError(.failed, "Transaction ended without a result") }
+        if !success {
+            throw AptOstreeError(message.hasPrefix("Cancelled") ? .cancelled : .failed, message)
+        }
+    }
+}
+
+final class CancelContext {
+    let bus: Bus, owner: String, path: String
+    init(bus: Bus, owner: String, path: String) { self.bus = bus; self.owner = owner; self.path = path }
+    func cancel() {
+        if let r = try? bus.call(owner, path, BusNames.transactionInterface, "Cancel", nil) { g_variant_unref(r) }
+    }
+}
+
+/// `path` with `.`/`..`/symlinks resolved, so `/srv/img/` and `/srv/img` compare equal.
+func canonicalPath(_ path: String) -> String {
+    guard let p = realpath(path, nil) else { return path }
+    defer { free(p) }
+    return String(cString: p)
+}

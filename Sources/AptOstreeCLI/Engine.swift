@@ -1,0 +1,25 @@
+import AptOstreeModel
+
+/// What a command asks of the engine. Two implementations: `DaemonEngine` talks to
+/// apt-ostreed over D-Bus (the `apt-ostree` binary links no libostree, so it starts fast),
+/// and the in-process engine (AptOstreeEngine) runs the operations itself when no daemon
+/// serves the sysroot.
+public protocol Engine: Sendable {
+    /// The status of every deployment.
+    func status(_ options: SysrootOptions) throws -> HostStatus
+    /// `rollback`; returns whether the default deployment changed.
+    func rollback(_ options: SysrootOptions, progress: ProgressSink) throws -> Bool
+    /// `deploy REVISION`; returns whether a new deployment was written.
+    func deploy(_ options: SysrootOptions, revision: String, progress: ProgressSink) throws -> Bool
+    /// The command line a kargs request starts from, and the one it would produce.
+    func previewKargs(_ options: SysrootOptions, _ request: KargsRequest) throws -> (current: String, result: String)
+    /// `kargs` with changes; returns whether a new deployment was written.
+    func kargs(_ options: SysrootOptions, _ request: KargsRequest, progress: ProgressSink) throws -> Bool
+    /// `cleanup`.
+    func cleanup(_ options: SysrootOptions, _ request: CleanupRequest, progress: ProgressSink) throws
+}
+
+/// The in-process engine, when this process has one (apt-ostreed running a command).
+public enum InProcess {
+    nonisolated(unsafe) public static var engine: Engine?
+}

@@ -1,0 +1,41 @@
+import AptOstreeCLI
+import AptOstreeCore
+import AptOstreeModel
+
+/// The engine run in this process (root for changes): what apt-ostreed's transactions and
+/// `apt-ostreed --direct` use.
+public struct InProcessEngine: Engine {
+    /// Makes the engine.
+    public init() {}
+
+    public func status(_ options: SysrootOptions) throws -> HostStatus {
+        try StatusReader(try SysrootContext(options)).read()
+    }
+
+    public func rollback(_ options: SysrootOptions, progress: ProgressSink) throws -> Bool {
+        try requireRoot("rollback")
+        return try Rollback(context: try SysrootContext(options), progress: progress).run().changed
+    }
+
+    public func deploy(_ options: SysrootOptions, revision: String, progress: ProgressSink) throws -> Bool {
+        try requireRoot("deploy")
+        return try DeployRevision(context: try SysrootContext(options), progress: progress)
+            .run(.init(revision: revision)).changed
+    }
+
+    public func previewKargs(_ options: SysrootOptions, _ request: KargsRequest) throws -> (current: String, result: String) {
+        let op = KernelArgsChange(context: try SysrootContext(options), progress: SilentProgress())
+        let current = try op.current(request)
+        return (current, request.isModification ? try KernelArgsChange.apply(request, to: current) : current)
+    }
+
+    public func kargs(_ options: SysrootOptions, _ request: KargsRequest, progress: ProgressSink) throws -> Bool {
+        try requireRoot("kargs")
+        return try KernelArgsChange(context: try SysrootContext(options), progress: progress).run(request).deployed
+    }
+
+    public func cleanup(_ options: SysrootOptions, _ request: CleanupRequest, progress: ProgressSink) throws {
+        try requireRoot("cleanup")
+        _ = try Cleanup(context: try SysrootContext(options), progress: progress).run(request)
+    }
+}
