@@ -11,14 +11,22 @@ final class DaemonEngine: Engine, @unchecked Sendable {
 
     /// Connects to the daemon serving `options.path`, or returns nil when none does (no bus,
     /// no daemon, or a daemon serving another sysroot). For `/` the daemon is bus-activated.
-    static func connect(_ options: SysrootOptions) -> DaemonEngine? {
-        guard let bus = try? Bus.system() else { return nil }
-        if options.path != "/" {
-            guard (try? bus.nameHasOwner(BusNames.service)) == true else { return nil }
+    static func connect(_ options: SysrootOptions, trace: (String) -> Void) -> DaemonEngine? {
+        do {
+            let bus = try Bus.system()
+            if options.path != "/" {
+                guard try bus.nameHasOwner(BusNames.service) else { trace("no apt-ostreed on the bus"); return nil }
+            }
+            let path = try bus.property(BusNames.service, BusNames.sysrootPath, BusNames.sysrootInterface, "Path")
+            guard path.stringValue.map(canonicalPath) == canonicalPath(options.path) else {
+                trace("apt-ostreed serves \(path.stringValue ?? "?"), not \(options.path)")
+                return nil
+            }
+            return DaemonEngine(bus: bus, owner: BusNames.service)
+        } catch {
+            trace("\(error)")
+            return nil
         }
-        guard let path = try? bus.property(BusNames.service, BusNames.sysrootPath, BusNames.sysrootInterface, "Path"),
-              path.stringValue.map(canonicalPath) == canonicalPath(options.path) else { return nil }
-        return DaemonEngine(bus: bus, owner: BusNames.service)
     }
 
     init(bus: Bus, owner: String) {

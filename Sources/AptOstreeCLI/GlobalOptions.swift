@@ -35,8 +35,9 @@ public struct GlobalOptions: ParsableArguments {
     /// executing apt-ostreed in direct mode with the same arguments (never returns then).
     func engine() throws -> Engine {
         if let e = InProcess.engine { return e }
-        if let d = DaemonEngine.connect(sysrootOptions) { return d }
-        if verbose { writeStandardError("No daemon serves \(sysroot); running the engine in-process\n") }
+        let trace: (String) -> Void = { if verbose { writeStandardError("apt-ostreed: \($0)\n") } }
+        if let d = DaemonEngine.connect(sysrootOptions, trace: trace) { return d }
+        trace("no daemon serves \(sysroot); running the engine in-process")
         try execDirect()
     }
 

@@ -61,9 +61,11 @@ public final class Bus: @unchecked Sendable {
                      _ parameters: OpaquePointer? = nil, replyType: String? = nil,
                      autoStart: Bool = true, timeoutMs: Int32 = -1) throws -> OpaquePointer {
         let flags = autoStart ? G_DBUS_CALL_FLAGS_NONE : G_DBUS_CALL_FLAGS_NO_AUTO_START
+        let replyVT = replyType.map { g_variant_type_new($0)! }
+        defer { replyVT.map { g_variant_type_free($0) } }
         let r = try gioCall(nil) {
             g_dbus_connection_call_sync(connection, destination, path, interface, method, parameters,
-                                        replyType.map { aot_vtype($0) }, flags, timeoutMs, nil, $0)
+                                        replyVT, flags, timeoutMs, nil, $0)
         }
         guard let r else { throw AptOstreeError(.failed, "\(method): no reply") }
         return r

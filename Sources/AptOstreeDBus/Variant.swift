@@ -9,7 +9,7 @@ public enum VariantCodec {
     /// A new floating GVariant for `value`.
     public static func variant(_ value: JSONValue) -> OpaquePointer {
         switch value {
-        case .null: return g_variant_new_maybe(aot_vtype("s"), nil)
+        case .null: return withVariantType("s") { g_variant_new_maybe($0, nil) }
         case .bool(let b): return g_variant_new_boolean(b ? 1 : 0)
         case .int(let i): return g_variant_new_int64(gint64(i))
         case .double(let d): return g_variant_new_double(d)
@@ -18,18 +18,18 @@ public enum VariantCodec {
         case .array(let a):
             if a.allSatisfy({ $0.stringValue != nil }) {
                 var b = GVariantBuilder()
-                g_variant_builder_init(&b, aot_vtype("as"))
+                withVariantType("as") { g_variant_builder_init(&b, $0) }
                 for v in a { g_variant_builder_add_value(&b, g_variant_new_string(v.stringValue!)) }
                 return g_variant_builder_end(&b)
             }
             if !a.isEmpty, a.allSatisfy({ if case .object = $0 { return true }; return false }) {
                 var b = GVariantBuilder()
-                g_variant_builder_init(&b, aot_vtype("aa{sv}"))
+                withVariantType("aa{sv}") { g_variant_builder_init(&b, $0) }
                 for v in a { if case .object(let o) = v { g_variant_builder_add_value(&b, dictionary(o)) } }
                 return g_variant_builder_end(&b)
             }
             var b = GVariantBuilder()
-            g_variant_builder_init(&b, aot_vtype("av"))
+            withVariantType("av") { g_variant_builder_init(&b, $0) }
             for v in a { g_variant_builder_add_value(&b, g_variant_new_variant(variant(v))) }
             return g_variant_builder_end(&b)
         }
@@ -38,7 +38,7 @@ public enum VariantCodec {
     /// A new floating `a{sv}`.
     public static func dictionary(_ o: [String: JSONValue]) -> OpaquePointer {
         var b = GVariantBuilder()
-        g_variant_builder_init(&b, aot_vtype("a{sv}"))
+        withVariantType("a{sv}") { g_variant_builder_init(&b, $0) }
         for k in o.keys.sorted() where o[k]! != .null {
             g_variant_builder_add_value(&b, g_variant_new_dict_entry(g_variant_new_string(k), g_variant_new_variant(variant(o[k]!))))
         }
@@ -89,4 +89,12 @@ public enum VariantCodec {
             return .array(a)
         }
     }
+}
+
+/// Calls `body` with a GVariantType for `typeString` that lives for the call (a pointer to
+/// a Swift string's bytes would not: GDBus reads the type after the conversion ends).
+public func withVariantType<R>(_ typeString: String, _ body: (OpaquePointer) -> R) -> R {
+    let t = g_variant_type_new(typeString)!
+    defer { g_variant_type_free(t) }
+    return body(t)
 }

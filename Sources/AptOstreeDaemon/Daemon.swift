@@ -153,7 +153,7 @@ public final class Daemon: @unchecked Sendable {
         case (BusNames.sysrootInterface, "Deployments"):
             let list = (try? statusJSON())?["deployments"] ?? .array([])
             var b = GVariantBuilder()
-            g_variant_builder_init(&b, aot_vtype("aa{sv}"))
+            withVariantType("aa{sv}") { g_variant_builder_init(&b, $0) }
             for d in list.arrayValue ?? [] { g_variant_builder_add_value(&b, VariantCodec.variant(d)) }
             return g_variant_builder_end(&b)
         case (BusNames.sysrootInterface, "Booted"):

@@ -1,11 +1,5 @@
 #include "aot_gio_shims.h"
 
-const GVariantType *
-aot_vtype (const char *type_string)
-{
-  return G_VARIANT_TYPE (type_string);
-}
-
 gboolean
 aot_bus_get_unix_user (GDBusConnection *bus, const char *sender, guint32 *out_uid, GError **error)
 {

@@ -5,9 +5,6 @@
 #pragma once
 #include <gio/gio.h>
 
-/* A GVariantType from its type string (G_VARIANT_TYPE). */
-const GVariantType *aot_vtype (const char *type_string);
-
 /* org.freedesktop.DBus.GetConnectionUnixUser for `sender`. */
 gboolean aot_bus_get_unix_user (GDBusConnection *bus, const char *sender, guint32 *out_uid,
                                 GError **error);
