@@ -47,7 +47,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Temp sysroots and fixtures for the tests.
-        .target(name: "AptOstreeTestSupport", dependencies: ["AptOstreeCore"]),
+        .target(name: "AptOstreeTestSupport", dependencies: ["CGio"]),
         .testTarget(name: "AptOstreeUnitTests", dependencies: ["AptOstreeModel", "AptOstreeCore", "AptOstreeCLI", "AptOstreeDBus"]),
         .testTarget(name: "AptOstreeSysrootTests", dependencies: [
             "AptOstreeCore", "AptOstreeCLI", "AptOstreeTestSupport", "OSTreeKit",

@@ -6,6 +6,7 @@ packages=(
     libostree-dev ostree libglib2.0-dev pkg-config   # libostree and GLib/GIO, headers and CLI (fixtures)
     e2fsprogs util-linux                             # chattr (immutable deployment folders), flock
     python3                                          # a second lock holder in the lock test
+    dbus-daemon polkitd libglib2.0-bin systemd       # private bus, real polkitd, gdbus and busctl
     hyperfine                                        # bench/
 )
 missing=()

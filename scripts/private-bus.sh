@@ -16,7 +16,11 @@ case $cmd in
 start)
     mkdir -p "$dir/services"
     chmod 755 "$dir"
-    install -m 644 "$top/data/polkit-1/actions/org.debian.aptostree1.policy" /usr/share/polkit-1/actions/
+    policy=$top/data/polkit-1/actions/org.debian.aptostree1.policy
+    target=/usr/share/polkit-1/actions/org.debian.aptostree1.policy
+    if ! cmp -s "$policy" "$target"; then   # atomic: parallel test runs may race here
+        install -m 644 "$policy" "$target.tmp.$$" && mv -f "$target.tmp.$$" "$target"
+    fi
     if [ $# -gt 0 ]; then
         printf '[D-BUS Service]\nName=org.debian.aptostree1\nExec=%s\nUser=root\n' "$*" > "$dir/services/org.debian.aptostree1.service"
     fi
@@ -47,12 +51,14 @@ start)
   <include>$top/data/dbus-1/system.d/org.debian.aptostree1.conf</include>
 </busconfig>
 CONF
-    dbus-daemon --config-file="$dir/bus.conf" --fork --print-pid=3 --print-address=4 3>"$dir/dbus.pid" 4>"$dir/address"
+    dbus-daemon --config-file="$dir/bus.conf" --fork --print-pid=3 --print-address=4 3>"$dir/dbus.pid" 4>"$dir/address" \
+        </dev/null >"$dir/dbus.log" 2>&1
     address=$(head -1 "$dir/address")
-    DBUS_SYSTEM_BUS_ADDRESS=$address /usr/lib/polkit-1/polkitd --no-debug >"$dir/polkitd.log" 2>&1 &
+    DBUS_SYSTEM_BUS_ADDRESS=$address /usr/lib/polkit-1/polkitd --no-debug </dev/null >"$dir/polkitd.log" 2>&1 &
     echo $! > "$dir/polkitd.pid"
     for _ in $(seq 100); do
-        DBUS_SYSTEM_BUS_ADDRESS=$address busctl --system status org.freedesktop.PolicyKit1 >/dev/null 2>&1 && break
+        DBUS_SYSTEM_BUS_ADDRESS=$address gdbus call --system --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+            --method org.freedesktop.DBus.NameHasOwner org.freedesktop.PolicyKit1 2>/dev/null | grep -q true && break
         sleep 0.05
     done
     echo "DBUS_SYSTEM_BUS_ADDRESS=$address"

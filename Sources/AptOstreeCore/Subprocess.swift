@@ -12,7 +12,18 @@ enum Subprocess {
         var pid: pid_t = 0
         let cargs = argv.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
-        let rc = posix_spawnp(&pid, argv[0], nil, nil, cargs, environ)
+        // Callers may run on threads that block signals (the daemon's workers): the child
+        // starts with an empty mask and default handlers.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t(), defaults = sigset_t()
+        sigemptyset(&empty)
+        sigfillset(&defaults)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let rc = posix_spawnp(&pid, argv[0], nil, &attr, cargs, environ)
         guard rc == 0 else {
             throw AptOstreeError(.failed, "\(argv.joined(separator: " ")): \(String(cString: strerror(rc)))")
         }

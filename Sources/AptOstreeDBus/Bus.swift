@@ -32,14 +32,15 @@ public final class Bus: @unchecked Sendable {
     deinit { g_object_unref(UnsafeMutableRawPointer(connection)) }
 
     /// The system bus (`DBUS_SYSTEM_BUS_ADDRESS` when set), as a private connection so a
-    /// failure or close never affects other users in the process.
-    public static func system() throws -> Bus {
-        let address: String
-        if let env = getenv("DBUS_SYSTEM_BUS_ADDRESS"), env.pointee != 0 {
-            address = String(cString: env)
-        } else {
-            address = "unix:path=/run/dbus/system_bus_socket"
+    /// failure or close never affects other users in the process. A bus-activated service
+    /// (`starter: true`) connects to the bus that started it (`DBUS_STARTER_ADDRESS`).
+    public static func system(starter: Bool = false) throws -> Bus {
+        func env(_ name: String) -> String? {
+            guard let v = getenv(name), v.pointee != 0 else { return nil }
+            return String(cString: v)
         }
+        let address = (starter ? env("DBUS_STARTER_ADDRESS") : nil) ?? env("DBUS_SYSTEM_BUS_ADDRESS")
+            ?? "unix:path=/run/dbus/system_bus_socket"
         let flags = GDBusConnectionFlags(rawValue: G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT.rawValue
                                          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION.rawValue)
         let c = try gioCall("Connecting to the system bus") {

@@ -40,7 +40,7 @@ public final class Daemon: @unchecked Sendable {
         self.configPath = configPath
         config = try DaemonConfig.load(configPath)
         log = DaemonLog(level: config.logLevel)
-        bus = try Bus.system()
+        bus = try Bus.system(starter: true)
         authorizer = Authorizer(bus: bus)
         loop = g_main_loop_new(nil, 0)
     }

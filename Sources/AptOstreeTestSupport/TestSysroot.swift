@@ -1,3 +1,4 @@
+import CGio
 import Foundation
 
 /// The package's root folder, found from this file's path.
@@ -14,34 +15,132 @@ public struct ProcessResult: Sendable {
     public var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
 }
 
+/// A child process started with posix_spawn (not Foundation's Process, whose waitUntilExit
+/// was seen to hang on a child that had already exited): stdin from /dev/null or a pipe,
+/// stdout and stderr to pipes or to a file.
+public final class Child: @unchecked Sendable {
+    /// The process id.
+    public let pid: pid_t
+    private var outFD: Int32 = -1, errFD: Int32 = -1, inFD: Int32 = -1
+    private var status: Int32?
+
+    /// Starts `argv` (looked up on PATH) with `environment` added to ours. With `logPath`,
+    /// stdout and stderr append to that file; with `stdinPipe`, `closeStdin()` ends its input.
+    public init(_ argv: [String], environment: [String: String] = [:], logPath: String? = nil,
+                stdinPipe: Bool = false) throws {
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { _, new in new }
+        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if stdinPipe {
+            guard cloexecPipe(&inPipe) else { throw POSIXError(.EMFILE) }
+            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        if let logPath {
+            posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        } else {
+            guard cloexecPipe(&outPipe), cloexecPipe(&errPipe) else { throw POSIXError(.EMFILE) }
+            posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        }
+        for fd in outPipe + errPipe + inPipe where fd >= 0 { posix_spawn_file_actions_addclose(&actions, fd) }
+        let cargv: [UnsafeMutablePointer<CChar>?] = (["/usr/bin/env"] + argv).map { strdup($0) } + [nil]
+        let cenv: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (cargv + cenv).forEach { free($0) } }
+        // A test thread may block signals (Dispatch's workers do); the child must not inherit
+        // that mask, or it ignores SIGTERM for good.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t(), defaults = sigset_t()
+        sigemptyset(&empty)
+        sigfillset(&defaults)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, "/usr/bin/env", &actions, &attr, cargv, cenv)
+        for fd in [outPipe[1], errPipe[1], inPipe[0]] where fd >= 0 { close(fd) }
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
+        self.pid = pid
+        outFD = outPipe[0]; errFD = errPipe[0]; inFD = inPipe[1]
+    }
+
+    /// Ends the child's stdin (with `stdinPipe`).
+    public func closeStdin() {
+        if inFD >= 0 { close(inFD); inFD = -1 }
+    }
+
+    /// Reads one chunk of stdout (blocking until there is some, or EOF).
+    public func readSomeStdout() -> String {
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = read(outFD, &buf, buf.count)
+        return n > 0 ? String(decoding: buf[0..<n], as: UTF8.self) : ""
+    }
+
+    /// Reads stdout and stderr to their ends, then waits for the exit status.
+    public func finish() -> ProcessResult {
+        var out: [UInt8] = [], err: [UInt8] = []
+        var fds = [pollfd(fd: outFD, events: Int16(POLLIN), revents: 0), pollfd(fd: errFD, events: Int16(POLLIN), revents: 0)]
+        var open = fds.filter { $0.fd >= 0 }.count
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while open > 0 {
+            if poll(&fds, 2, -1) < 0 { if errno == EINTR { continue }; break }
+            for i in 0..<2 where fds[i].fd >= 0 && fds[i].revents != 0 {
+                let n = read(fds[i].fd, &buf, buf.count)
+                if n > 0 {
+                    if i == 0 { out += buf[0..<n] } else { err += buf[0..<n] }
+                } else {
+                    close(fds[i].fd)
+                    fds[i].fd = -1
+                    open -= 1
+                }
+            }
+        }
+        outFD = -1; errFD = -1
+        closeStdin()
+        return ProcessResult(status: wait(), stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Waits for the child and returns its exit status (128+N for signal N).
+    @discardableResult
+    public func wait() -> Int32 {
+        if let status { return status }
+        var s: Int32 = 0
+        while waitpid(pid, &s, 0) < 0 && errno == EINTR {}
+        let exit = (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f)
+        status = exit
+        return exit
+    }
+
+    /// Whether the child is still running.
+    public var isRunning: Bool {
+        guard status == nil else { return false }
+        var s: Int32 = 0
+        if waitpid(pid, &s, WNOHANG) == pid {
+            status = (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f)
+            return false
+        }
+        return true
+    }
+
+    /// Sends `signal`.
+    public func signal(_ sig: Int32) { if status == nil { kill(pid, sig) } }
+
+    deinit {
+        for fd in [outFD, errFD, inFD] where fd >= 0 { close(fd) }
+    }
+}
+
 /// Runs a program to completion (stdin from /dev/null) and captures its output.
 @discardableResult
 public func run(_ argv: [String], environment: [String: String] = [:]) throws -> ProcessResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = argv
-    var env = ProcessInfo.processInfo.environment
-    env.merge(environment) { _, new in new }
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-    try p.run()
-    // Drain both pipes while the process runs, so a large output cannot block it.
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    p.waitUntilExit()
-    return ProcessResult(status: p.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    try Child(argv, environment: environment).finish()
 }
 
 /// The built `apt-ostree` binary (`APT_OSTREE_BIN`, else `.build/debug/apt-ostree`).
@@ -144,4 +243,10 @@ public final class TestSysroot: @unchecked Sendable {
         }
         return out
     }
+}
+
+/// A pipe whose ends close on exec, made atomically (GLib uses pipe2): children spawned at the
+/// same time by other tests must not inherit it, or its reader never sees EOF.
+func cloexecPipe(_ fds: inout [Int32]) -> Bool {
+    fds.withUnsafeMutableBufferPointer { g_unix_open_pipe($0.baseAddress, FD_CLOEXEC, nil) != 0 }
 }

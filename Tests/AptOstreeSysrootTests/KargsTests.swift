@@ -130,14 +130,12 @@ import Testing
     @Test func waitsForTheSysrootLockHeldByAnotherProcess() throws {
         let s = try sysroot()
         // libostree's sysroot lock is a fcntl (OFD) lock on ostree/lock; a POSIX lockf conflicts with it.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        holder.arguments = ["-c", "import fcntl,sys,time; f=open(sys.argv[1],'a'); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(2)",
-                            "\(s.path)/ostree/lock"]
-        try holder.run()
-        Thread.sleep(forTimeInterval: 0.3)
-        let r = try s.cli(["kargs", "--append=afterlock"])
-        holder.waitUntilExit()
+        let holder = try SysrootLockHolder(s)
+        let client = try Child([aptOstreeBinary, "kargs", "--append=afterlock", "--sysroot=\(s.path)"])
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(client.isRunning)
+        holder.release()
+        let r = client.finish()
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("Waiting for sysroot lock..."))
         #expect(try defaultOptions(s).last == "afterlock")
