@@ -46,6 +46,8 @@ let package = Package(
             "AptOstreeDaemon", "AptOstreeEngine", "AptOstreeCLI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // bench/daemon's GetStatus round-trip loop.
+        .executableTarget(name: "apt-ostree-bench", dependencies: ["AptOstreeDBus", "CGio"]),
         // Temp sysroots and fixtures for the tests.
         .target(name: "AptOstreeTestSupport", dependencies: ["CGio"]),
         .testTarget(name: "AptOstreeUnitTests", dependencies: ["AptOstreeModel", "AptOstreeCore", "AptOstreeCLI", "AptOstreeDBus"]),

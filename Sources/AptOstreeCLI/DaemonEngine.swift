@@ -12,6 +12,11 @@ final class DaemonEngine: Engine, @unchecked Sendable {
     /// Connects to the daemon serving `options.path`, or returns nil when none does (no bus,
     /// no daemon, or a daemon serving another sysroot). For `/` the daemon is bus-activated.
     static func connect(_ options: SysrootOptions, trace: (String) -> Void) -> DaemonEngine? {
+        // No bus configured and no system bus socket: nothing to ask, and no GDBus start-up.
+        if getenv("DBUS_SYSTEM_BUS_ADDRESS") == nil && access("/run/dbus/system_bus_socket", F_OK) != 0 {
+            trace("no system bus at /run/dbus/system_bus_socket")
+            return nil
+        }
         do {
             let bus = try Bus.system()
             if options.path != "/" {

@@ -6,6 +6,10 @@ import AptOstreeModel
 import Glibc
 #endif
 
+// Local files only: libostree's GFiles must not load GIO's VFS modules (gvfs), as the
+// ostree CLI also arranges.
+setenv("GIO_USE_VFS", "local", 1)
+
 // `apt-ostreed --direct ARGS...` is `apt-ostree ARGS...` with the engine in this process: the
 // thin client executes it when no daemon serves the sysroot.
 let args = CommandLine.arguments
