@@ -27,7 +27,12 @@ final class DaemonEngine: Engine, @unchecked Sendable {
                 trace("apt-ostreed serves \(path.stringValue ?? "?"), not \(options.path)")
                 return nil
             }
-            return DaemonEngine(bus: bus, owner: BusNames.service)
+            // Talk to the daemon's unique name: signals from it stay deliverable (and
+            // ordered before its disappearance) even when the well-known name goes away.
+            let r = try bus.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                 "GetNameOwner", aot_tuple_s(BusNames.service), replyType: "(s)")
+            defer { g_variant_unref(r) }
+            return DaemonEngine(bus: bus, owner: replyString(r) ?? BusNames.service)
         } catch {
             trace("\(error)")
             return nil
@@ -89,6 +94,19 @@ final class DaemonEngine: Engine, @unchecked Sendable {
         try runTransaction(options, "Cleanup", [VariantCodec.variant(.strings(request.elements))], progress: progress)
     }
 
+    func reload(_ options: SysrootOptions) throws {
+        let r = try bus.call(owner, BusNames.sysrootPath, BusNames.sysrootInterface, "ReloadConfig", nil)
+        g_variant_unref(r)
+    }
+
+    func cancelActive(_ options: SysrootOptions) throws -> String? {
+        let active = try bus.property(owner, BusNames.sysrootPath, BusNames.sysrootInterface, "ActiveTransaction")
+        guard let title = active[0]?.stringValue, !title.isEmpty, let path = active[2]?.stringValue else { return nil }
+        let r = try bus.call(owner, path, BusNames.transactionInterface, "Cancel", nil)
+        g_variant_unref(r)
+        return title
+    }
+
     /// Calls a mutating OS method, subscribes to the transaction it returns, starts it, and
     /// waits for Finished; a failed transaction throws its error message.
     func runTransaction(_ options: SysrootOptions, _ method: String, _ args: [OpaquePointer], progress: ProgressSink) throws {
@@ -114,6 +132,18 @@ final class DaemonEngine: Engine, @unchecked Sendable {
             }
         }
         defer { bus.unsubscribe(sub) }
+        // If the daemon goes away mid-transaction, say so instead of waiting forever.
+        // (Finished may be dispatched in the same loop iteration: it wins.)
+        let vanished = VanishContext {
+            if outcome == nil {
+                outcome = (false, "apt-ostreed exited during the transaction; run 'apt-ostree status' to see the system's state")
+            }
+            g_main_loop_quit(loop)
+        }
+        let watch = g_bus_watch_name_on_connection(bus.connection, owner, G_BUS_NAME_WATCHER_FLAGS_NONE, nil,
+            { _, _, data in Unmanaged<VanishContext>.fromOpaque(data!).takeUnretainedValue().fire() },
+            Unmanaged.passRetained(vanished).toOpaque(), { data in Unmanaged<VanishContext>.fromOpaque(data!).release() })
+        defer { g_bus_unwatch_name(watch) }
         // Ctrl-C cancels the transaction; the daemon stops at its next safe point.
         let cancelCtx = Unmanaged.passRetained(CancelContext(bus: bus, owner: owner, path: txnPath)).toOpaque()
         let sigint = g_unix_signal_add_full(G_PRIORITY_DEFAULT, SIGINT, { data in
@@ -131,6 +161,13 @@ final class DaemonEngine: Engine, @unchecked Sendable {
             throw AptOstreeError(message.hasPrefix("Cancelled") ? .cancelled : .failed, message)
         }
     }
+}
+
+final class VanishContext {
+    let action: () -> Void
+    var fired = false
+    init(_ a: @escaping () -> Void) { action = a }
+    func fire() { if !fired { fired = true; action() } }
 }
 
 final class CancelContext {

@@ -17,6 +17,10 @@ public protocol Engine: Sendable {
     func kargs(_ options: SysrootOptions, _ request: KargsRequest, progress: ProgressSink) throws -> Bool
     /// `cleanup`.
     func cleanup(_ options: SysrootOptions, _ request: CleanupRequest, progress: ProgressSink) throws
+    /// `reload`: re-read configuration and sysroot state.
+    func reload(_ options: SysrootOptions) throws
+    /// `cancel`: cancels the running transaction; returns its title, or nil when none runs.
+    func cancelActive(_ options: SysrootOptions) throws -> String?
 }
 
 /// The in-process engine, when this process has one (apt-ostreed running a command).

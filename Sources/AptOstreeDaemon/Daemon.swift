@@ -81,6 +81,8 @@ public final class Daemon: @unchecked Sendable {
             return 1
         }, me, nil)
         g_main_loop_run(loop)
+        // Signals are sent by GDBus's own thread: deliver a last Finished before exiting.
+        g_dbus_connection_flush_sync(bus.connection, nil, nil)
         return exitCode
     }
 

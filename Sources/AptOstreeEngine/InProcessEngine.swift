@@ -38,4 +38,10 @@ public struct InProcessEngine: Engine {
         try requireRoot("cleanup")
         _ = try Cleanup(context: try SysrootContext(options), progress: progress).run(request)
     }
+
+    /// Nothing is cached in-process: every command reads the sysroot afresh.
+    public func reload(_ options: SysrootOptions) throws {}
+
+    /// Transactions exist only in the daemon; without one nothing can be running.
+    public func cancelActive(_ options: SysrootOptions) throws -> String? { nil }
 }

@@ -62,6 +62,9 @@ public final class TestDaemon: @unchecked Sendable {
         p.wait()
     }
 
+    /// Sends `signal` to the daemon without waiting.
+    public func signalDaemon(_ sig: Int32) { daemon?.signal(sig) }
+
     /// The daemon's exit status, once it has exited.
     public var daemonExitStatus: Int32? {
         guard let p = daemon, !p.isRunning else { return nil }

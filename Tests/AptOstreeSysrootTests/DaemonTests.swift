@@ -139,3 +139,72 @@ import Testing
         #expect(r.stderrLines == ["apt-ostreed: error: \(conf): IdleExitTimeout must be a number of seconds, not 'soon'"])
     }
 }
+
+/// Transactions that end early: cancelled, abandoned, interrupted by SIGTERM or kill -9.
+@Suite struct TransactionLifetimeTests {
+    @Test func cancelCommandStopsTheRunningTransaction() throws {
+        let d = try TestDaemon()
+        let fp = try d.sysroot.fingerprint()
+        #expect(try d.cli(["cancel"]).stdout == "No active transaction.\n")
+        let lock = try SysrootLockHolder(d.sysroot)
+        let client = try d.cliInBackground(["kargs", "--append=x"])
+        #expect(try d.waitForLog("Waiting for sysroot lock"))
+        #expect(try d.cli(["cancel"]).stdout == "Cancelled transaction: kargs\n")
+        lock.release()
+        let r = client.finish()
+        #expect(r.status == 1)
+        #expect(r.stderrLines.last == "error: Cancelled")
+        #expect(try d.sysroot.fingerprint() == fp)
+    }
+
+    @Test func transactionWhoseClientLeavesBeforeStartIsCancelled() throws {
+        let d = try TestDaemon()
+        let fp = try d.sysroot.fingerprint()
+        // gdbus creates the transaction and disconnects without calling Start.
+        let call = try d.gdbus(["call", "--dest", BusNames.service, "--object-path", BusNames.osPath("debian"),
+                                "--method", "org.debian.aptostree1.OS.ModifyKernelArgs", "{'append': <['abandoned']>}", "{}"])
+        #expect(call.stdout.contains("/org/debian/aptostree1/Transaction/1"), "\(call.stderr)")
+        #expect(try d.waitForLog("txn 1 kargs: failed: Cancelled"))
+        // A late Start on the finished transaction does not run it again.
+        let start = try d.gdbus(["call", "--dest", BusNames.service, "--object-path", "/org/debian/aptostree1/Transaction/1",
+                                 "--method", "org.debian.aptostree1.Transaction.Start"])
+        #expect(start.stdout.contains("false"))
+        #expect(try d.sysroot.fingerprint() == fp)
+        #expect(try d.cli(["kargs", "--append=next"]).status == 0)
+    }
+
+    @Test func sigtermCancelsTheRunningTransactionAndExits() throws {
+        let d = try TestDaemon()
+        let fp = try d.sysroot.fingerprint()
+        let lock = try SysrootLockHolder(d.sysroot)
+        let client = try d.cliInBackground(["kargs", "--append=x"])
+        #expect(try d.waitForLog("Waiting for sysroot lock"))
+        d.signalDaemon(SIGTERM)
+        #expect(try d.waitForLog("stopping: cancelling txn 1"))
+        lock.release()
+        let r = client.finish()
+        #expect(r.status == 1)
+        #expect(r.stderrLines.last == "error: Cancelled")
+        d.stopDaemon()
+        #expect(d.daemonExitStatus == 0)
+        #expect(try d.sysroot.fingerprint() == fp)
+    }
+
+    @Test func killedDaemonLeavesAConsistentSysrootAndTheNextTransactionRuns() throws {
+        let d = try TestDaemon()
+        let fp = try d.sysroot.fingerprint()
+        let lock = try SysrootLockHolder(d.sysroot)
+        let client = try d.cliInBackground(["kargs", "--append=x"])
+        #expect(try d.waitForLog("Waiting for sysroot lock"))
+        d.stopDaemon(signal: SIGKILL)
+        let r = client.finish()
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("apt-ostreed exited during the transaction"))
+        lock.release()
+        #expect(try d.sysroot.fingerprint() == fp)
+        #expect(try d.sysroot.ostree(["fsck"]).status == 0)
+        try d.startDaemon()
+        #expect(try d.cli(["kargs", "--append=after-restart"]).status == 0)
+        #expect(try d.sysroot.bootEntries().first?["options"]?.hasSuffix(" after-restart") == true)
+    }
+}
