@@ -124,7 +124,9 @@ final class DaemonEngine: Engine, @unchecked Sendable {
             case "Message", "TaskBegin":
                 if let text = params[0]?.stringValue { progress.message(text) }
             case "PercentProgress":
-                if let text = params[0]?.stringValue, let pct = params[1]?.intValue { progress.message("\(text) \(pct)%") }
+                if let text = params[0]?.stringValue, let pct = params[1]?.intValue {
+                    if let t = progress as? TerminalProgress { t.percent(text, Int(pct)) } else { progress.message("\(text) \(pct)%") }
+                }
             case "Finished":
                 outcome = (params[0]?.boolValue ?? false, params[1]?.stringValue ?? "")
                 g_main_loop_quit(loop)

@@ -48,11 +48,34 @@ public struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// Progress as plain lines on stdout.
+/// Progress on stdout: plain lines, and on a terminal a bar for percentages.
 struct TerminalProgress: ProgressSink {
+    /// Whether stdout is a terminal (a bar redraws in place there).
+    let isTerminal = isatty(1) != 0
+
     func message(_ text: String) {
         print(text)
         fflush(nil)
+    }
+
+    /// A percentage: a redrawn bar on a terminal, a plain line otherwise.
+    func percent(_ text: String, _ value: Int) {
+        if isTerminal {
+            print("\r" + ProgressBar.render(text, percent: value, width: 30), terminator: value >= 100 ? "\n" : "")
+        } else {
+            print("\(text) \(value)%")
+        }
+        fflush(nil)
+    }
+}
+
+/// The progress bar's text: `TEXT [#########           ] 45%`.
+public enum ProgressBar {
+    /// Renders `percent` (clamped to 0...100) as a bar `width` cells wide.
+    public static func render(_ text: String, percent: Int, width: Int) -> String {
+        let p = max(0, min(100, percent))
+        let filled = p * width / 100
+        return "\(text) [" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] \(p)%"
     }
 }
 

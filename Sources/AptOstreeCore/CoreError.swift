@@ -11,6 +11,8 @@ extension AptOstreeError {
         case let e as GLibError: base = AptOstreeError(e.isNotFound ? .notFound : .failed, e.message)
         default: base = AptOstreeError(.failed, "\(error)")
         }
+        // A cancellation reads the same wherever it stopped the work.
+        if base.code == .cancelled { return base }
         return context.map { base.prefixed($0) } ?? base
     }
 }

@@ -91,6 +91,14 @@ public enum Introspection {
               <arg name="text" type="s"/>
               <arg name="percentage" type="u"/>
             </signal>
+            <signal name="DownloadProgress">
+              <arg name="time" type="(tt)"/>
+              <arg name="outstanding" type="(uu)"/>
+              <arg name="metadata" type="(uuu)"/>
+              <arg name="delta" type="(uuut)"/>
+              <arg name="content" type="(uu)"/>
+              <arg name="transfer" type="(tt)"/>
+            </signal>
             <signal name="ProgressEnd"/>
           </interface>
         </node>

@@ -77,6 +77,7 @@ public final class Transaction: @unchecked Sendable {
 
     /// `Cancel`: the work stops at its next safe point (before anything irreversible).
     func cancel() {
+        log.log(.info, "txn \(id) \(title): cancel requested")
         cancelled.store(true, ordering: .sequentiallyConsistent)
         if phase.withLock({ $0 }) == .created { finish(false, "Cancelled") }
     }

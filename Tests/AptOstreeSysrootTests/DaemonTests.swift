@@ -55,6 +55,8 @@ import Testing
         let first = try d.cliInBackground(["kargs", "--append=first"])
         #expect(try d.waitForLog("txn 1 kargs: started"))
         #expect(try d.waitForLog("Waiting for sysroot lock"))
+        // The same request from another client re-attaches to the running transaction.
+        let again = try d.cliInBackground(["kargs", "--append=first"])
         let second = try d.cli(["kargs", "--append=second"])
         #expect(second.status == 1)
         #expect(second.stderr.hasPrefix("error: Transaction in progress: kargs (/org/debian/aptostree1/Transaction/1)"))
@@ -64,8 +66,12 @@ import Testing
         lock.release()
         let result = first.finish()
         #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+        let reattached = again.finish()
+        #expect(reattached.status == 0, "\(reattached.stderr)")
+        #expect(!(try d.log().contains("txn 2")))
         let options = try d.sysroot.bootEntries().first?["options"] ?? ""
         #expect(options.hasSuffix(" first"))
+        #expect(!options.hasSuffix(" first first"))
         #expect(!options.contains("second"))
     }
 
@@ -81,6 +87,7 @@ import Testing
         let cancel = try d.gdbus(["call", "--dest", BusNames.service, "--object-path", "/org/debian/aptostree1/Transaction/1",
                                   "--method", "org.debian.aptostree1.Transaction.Cancel"])
         #expect(cancel.status == 0, "\(cancel.stderr)")
+        #expect(try d.waitForLog("txn 1 kargs: cancel requested"))
         lock.release()
         let result = client.finish()
         #expect(result.status == 1)
@@ -150,6 +157,7 @@ import Testing
         let client = try d.cliInBackground(["kargs", "--append=x"])
         #expect(try d.waitForLog("Waiting for sysroot lock"))
         #expect(try d.cli(["cancel"]).stdout == "Cancelled transaction: kargs\n")
+        #expect(try d.waitForLog("txn 1 kargs: cancel requested"))
         lock.release()
         let r = client.finish()
         #expect(r.status == 1)
@@ -206,5 +214,23 @@ import Testing
         try d.startDaemon()
         #expect(try d.cli(["kargs", "--append=after-restart"]).status == 0)
         #expect(try d.sysroot.bootEntries().first?["options"]?.hasSuffix(" after-restart") == true)
+    }
+}
+
+@Suite struct ClientInterruptTests {
+    @Test func ctrlCInTheClientCancelsTheTransaction() throws {
+        let d = try TestDaemon()
+        let fp = try d.sysroot.fingerprint()
+        let lock = try SysrootLockHolder(d.sysroot)
+        let client = try d.cliInBackground(["kargs", "--append=interrupted"])
+        #expect(try d.waitForLog("Waiting for sysroot lock"))
+        client.signal(SIGINT)
+        #expect(try d.waitForLog("txn 1 kargs: cancel requested"))
+        lock.release()
+        let r = client.finish()
+        #expect(r.status == 1)
+        #expect(r.stderrLines.last == "error: Cancelled")
+        #expect(try d.log().contains("txn 1 kargs: failed: Cancelled"))
+        #expect(try d.sysroot.fingerprint() == fp)
     }
 }

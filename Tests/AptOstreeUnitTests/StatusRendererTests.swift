@@ -69,3 +69,11 @@ import Testing
             .json(onlyBooted: true)["deployments"]?.arrayValue?.count == 1)
     }
 }
+
+@Suite struct ProgressBarTests {
+    @Test func rendersClampedBars() {
+        #expect(ProgressBar.render("Pulling", percent: 45, width: 20) == "Pulling [#########           ] 45%")
+        #expect(ProgressBar.render("x", percent: 150, width: 4) == "x [####] 100%")
+        #expect(ProgressBar.render("x", percent: -3, width: 4) == "x [    ] 0%")
+    }
+}
