@@ -28,13 +28,15 @@ let package = Package(
         .target(name: "CGioShims", dependencies: ["CGio"]),
         // Bus names, introspection, GVariant <-> JSON, the connection wrapper.
         .target(name: "AptOstreeDBus", dependencies: ["CGio", "CGioShims", "AptOstreeModel"]),
+        // POSIX helpers both binaries share: files, processes, stderr.
+        .target(name: "AptOstreePOSIX", dependencies: ["AptOstreeModel"]),
         // Value types only: status, origin, JSON, errors.
         .target(name: "AptOstreeModel"),
         // The engine.
-        .target(name: "AptOstreeCore", dependencies: ["OSTreeKit", "AptOstreeModel"]),
+        .target(name: "AptOstreeCore", dependencies: ["OSTreeKit", "AptOstreeModel", "AptOstreePOSIX"]),
         // The command tree, renderers, and the D-Bus client engine (no libostree: fast start).
         .target(name: "AptOstreeCLI", dependencies: [
-            "AptOstreeModel", "AptOstreeDBus",
+            "AptOstreeModel", "AptOstreeDBus", "AptOstreePOSIX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The engine run in-process (links libostree through Core).
@@ -43,7 +45,7 @@ let package = Package(
         .target(name: "AptOstreeDaemon", dependencies: ["AptOstreeDBus", "AptOstreeEngine", "AptOstreeCore"]),
         .executableTarget(name: "apt-ostree", dependencies: ["AptOstreeCLI"]),
         .executableTarget(name: "apt-ostreed", dependencies: [
-            "AptOstreeDaemon", "AptOstreeEngine", "AptOstreeCLI",
+            "AptOstreeDaemon", "AptOstreeEngine", "AptOstreeCLI", "AptOstreePOSIX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // bench/daemon's GetStatus round-trip loop.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AptOstreeModel
+import AptOstreePOSIX
 #if canImport(Glibc)
 import Glibc
 #endif

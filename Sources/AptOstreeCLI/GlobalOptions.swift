@@ -1,5 +1,6 @@
 import ArgumentParser
 import AptOstreeModel
+import AptOstreePOSIX
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,31 +87,14 @@ func rebootIfAsked(_ reboot: Bool, _ globals: GlobalOptions) throws {
         globals.progress.message("Not rebooting: --sysroot=\(globals.sysroot) is not the running system")
         return
     }
-    var pid: pid_t = 0
-    let argv: [UnsafeMutablePointer<CChar>?] = [strdup("systemctl"), strdup("reboot"), nil]
-    defer { argv.forEach { free($0) } }
-    guard posix_spawnp(&pid, "systemctl", nil, nil, argv, environ) == 0 else {
-        throw AptOstreeError(.failed, "systemctl reboot: could not start")
-    }
-    var status: Int32 = 0
-    waitpid(pid, &status, 0)
+    let status = try Subprocess.runInteractive(["systemctl", "reboot"])
+    guard status == 0 else { throw AptOstreeError(.failed, "systemctl reboot exited with status \(status)") }
 }
 
 /// Prints what a new default deployment means for the user.
 func printNextStep(_ globals: GlobalOptions) {
     if globals.sysroot == "/" {
         globals.progress.message("Run \"systemctl reboot\" to start a reboot")
-    }
-}
-
-/// Writes `text` to standard error (fd 2) in one call.
-public func writeStandardError(_ text: String) {
-    let bytes = Array(text.utf8)
-    var off = 0
-    while off < bytes.count {
-        let n = bytes.withUnsafeBytes { write(2, $0.baseAddress! + off, $0.count - off) }
-        if n <= 0 { break }
-        off += n
     }
 }
 

@@ -1,4 +1,5 @@
 import AptOstreeModel
+import AptOstreePOSIX
 import OSTreeKit
 
 /// `cleanup`: drop the pending and/or rollback deployments, and clear temporary data.

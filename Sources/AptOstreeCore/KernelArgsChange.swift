@@ -1,4 +1,5 @@
 import AptOstreeModel
+import AptOstreePOSIX
 import OSTreeKit
 #if canImport(Glibc)
 import Glibc

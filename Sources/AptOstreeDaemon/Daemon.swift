@@ -148,8 +148,7 @@ public final class Daemon: @unchecked Sendable {
         case (BusNames.sysrootInterface, "AutomaticUpdatePolicy"): return g_variant_new_string(config.automaticUpdatePolicy)
         case (BusNames.sysrootInterface, "ActiveTransaction"):
             let a = active.flatMap { $0.isFinished ? nil : $0 }
-            return g_variant_get_child_value(aot_tuple_sss(a?.title ?? "", a?.initiator ?? "", a?.path ?? ""), 0)
-                .map { _ in aot_tuple_sss(a?.title ?? "", a?.initiator ?? "", a?.path ?? "") }
+            return aot_tuple_sss(a?.title ?? "", a?.initiator ?? "", a?.path ?? "")
         case (BusNames.sysrootInterface, "ActiveTransactionPath"):
             return g_variant_new_string(active.flatMap { $0.isFinished ? nil : $0.path } ?? "")
         case (BusNames.sysrootInterface, "Deployments"):
@@ -180,7 +179,7 @@ public final class Daemon: @unchecked Sendable {
             case (BusNames.sysrootInterface, "Ping"):
                 reply.value(nil)
             case (BusNames.sysrootInterface, "GetStatus"):
-                let opts = VariantCodec.json(g_variant_get_child_value(params, 0))
+                let opts = argumentJSON(params, 0)
                 reply.value(aot_tuple_s(try statusJSON(osname: opts["os"]?.stringValue).serialized(pretty: false)))
             case (BusNames.sysrootInterface, "GetOS"):
                 let name = replyString(params) ?? ""
@@ -197,7 +196,7 @@ public final class Daemon: @unchecked Sendable {
                     reply.value(nil)
                 }
             case (BusNames.osInterface, "PreviewKernelArgs"):
-                let request = try KargsRequest(json: VariantCodec.json(g_variant_get_child_value(params, 0)))
+                let request = try KargsRequest(json: argumentJSON(params, 0))
                 let r = try engine.previewKargs(SysrootOptions(path: sysroot, osname: osname(path)), request)
                 reply.value(aot_tuple_ss(r.current, r.result))
             case (BusNames.osInterface, _):
@@ -254,12 +253,12 @@ public final class Daemon: @unchecked Sendable {
             title = "deploy \(revision)"
             work = { p in _ = try engine.deploy(options, revision: revision, progress: p) }
         case "ModifyKernelArgs":
-            let request = try KargsRequest(json: VariantCodec.json(g_variant_get_child_value(params, 0)))
+            let request = try KargsRequest(json: argumentJSON(params, 0))
             guard request.isModification else { throw AptOstreeError(.invalidArgument, "ModifyKernelArgs: the request changes nothing") }
             title = "kargs"
             work = { p in _ = try engine.kargs(options, request, progress: p) }
         case "Cleanup":
-            let elements = VariantCodec.json(g_variant_get_child_value(params, 0)).arrayValue?.compactMap(\.stringValue) ?? []
+            let elements = argumentJSON(params, 0).arrayValue?.compactMap(\.stringValue) ?? []
             let request = try CleanupRequest(elements: elements)
             guard !request.elements.isEmpty else { throw AptOstreeError(.invalidArgument, "At least one cleanup option must be specified") }
             title = "cleanup"
@@ -349,6 +348,13 @@ public final class Daemon: @unchecked Sendable {
             g_main_loop_quit(loop)
         }
     }
+}
+
+/// Argument `index` of a method call's parameter tuple, as JSON.
+func argumentJSON(_ params: OpaquePointer, _ index: Int) -> JSONValue {
+    let child = g_variant_get_child_value(params, gsize(index))!
+    defer { g_variant_unref(child) }
+    return VariantCodec.json(child)
 }
 
 /// Answers one method invocation, exactly once, from any thread.

@@ -2,6 +2,7 @@ import AptOstreeCLI
 import AptOstreeDaemon
 import AptOstreeEngine
 import AptOstreeModel
+import AptOstreePOSIX
 #if canImport(Glibc)
 import Glibc
 #endif

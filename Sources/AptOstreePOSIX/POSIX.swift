@@ -3,12 +3,13 @@ import Glibc
 #endif
 import AptOstreeModel
 
-/// Runs a program and waits for it. The one place the engine starts processes, so argv is
+/// Runs a program and waits for it: the one place apt-ostree starts processes, so argv is
 /// always in the error when one fails.
-enum Subprocess {
-    /// Runs `argv` with the terminal's stdin/stdout/stderr (for an editor); returns the exit status.
+public enum Subprocess {
+    /// Runs `argv` (looked up on PATH) with the terminal's stdin/stdout/stderr (an editor,
+    /// systemctl); returns the exit status, 128+N for signal N.
     @discardableResult
-    static func runInteractive(_ argv: [String]) throws -> Int32 {
+    public static func runInteractive(_ argv: [String]) throws -> Int32 {
         var pid: pid_t = 0
         let cargs = argv.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
@@ -37,7 +38,7 @@ enum Subprocess {
     }
 }
 
-/// Small file helpers over POSIX (the engine keeps Foundation off its hot paths).
+/// Small file helpers over POSIX (Foundation stays off the start-up path of both binaries).
 public enum FileText {
     /// The whole file as UTF-8 text.
     public static func read(_ path: String) throws -> String {
@@ -95,5 +96,16 @@ public enum FileText {
                 throw AptOstreeError(.failed, "\(child): \(String(cString: strerror(errno)))")
             }
         }
+    }
+}
+
+/// Writes `text` to standard error (fd 2) in one call.
+public func writeStandardError(_ text: String) {
+    let bytes = Array(text.utf8)
+    var off = 0
+    while off < bytes.count {
+        let n = bytes.withUnsafeBytes { write(2, $0.baseAddress! + off, $0.count - off) }
+        if n <= 0 { break }
+        off += n
     }
 }
