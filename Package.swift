@@ -51,7 +51,7 @@ let package = Package(
         // bench/daemon's GetStatus round-trip loop.
         .executableTarget(name: "apt-ostree-bench", dependencies: ["AptOstreeDBus", "CGio"]),
         // Temp sysroots and fixtures for the tests.
-        .target(name: "AptOstreeTestSupport", dependencies: ["CGio"]),
+        .target(name: "AptOstreeTestSupport", dependencies: ["CGio", "AptOstreePOSIX"]),
         .testTarget(name: "AptOstreeUnitTests", dependencies: ["AptOstreeModel", "AptOstreeCore", "AptOstreeCLI", "AptOstreeDBus"]),
         .testTarget(name: "AptOstreeSysrootTests", dependencies: [
             "AptOstreeCore", "AptOstreeCLI", "AptOstreeTestSupport", "OSTreeKit",

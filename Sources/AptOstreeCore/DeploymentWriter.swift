@@ -23,8 +23,8 @@ struct DeploymentWriter {
         if sysroot.booted != nil {
             progress.message("Staging deployment...")
             return try withContext("Staging deployment") {
-                try sysroot.stageTree(osname: osname, revision: revision, origin: keyfile, merge: merge,
-                                      kernelArgs: kernelArgs)
+                try sysroot.deployTree(osname: osname, revision: revision, origin: keyfile, merge: merge,
+                                       kernelArgs: kernelArgs, stage: true)
             }
         }
         progress.message("Writing deployment...")

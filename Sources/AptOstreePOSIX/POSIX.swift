@@ -13,18 +13,7 @@ public enum Subprocess {
         var pid: pid_t = 0
         let cargs = argv.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
-        // Callers may run on threads that block signals (the daemon's workers): the child
-        // starts with an empty mask and default handlers.
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t(), defaults = sigset_t()
-        sigemptyset(&empty)
-        sigfillset(&defaults)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let rc = posix_spawnp(&pid, argv[0], nil, &attr, cargs, environ)
+        let rc = withCleanSpawnAttributes { posix_spawnp(&pid, argv[0], nil, &$0, cargs, environ) }
         guard rc == 0 else {
             throw AptOstreeError(.failed, "\(argv.joined(separator: " ")): \(String(cString: strerror(rc)))")
         }
@@ -108,4 +97,20 @@ public func writeStandardError(_ text: String) {
         if n <= 0 { break }
         off += n
     }
+}
+
+/// Calls `body` with spawn attributes that give the child an empty signal mask and default
+/// handlers. Callers may run on threads that block signals (Dispatch's workers, the daemon's
+/// transactions); a child that inherited that mask would ignore SIGTERM for good.
+public func withCleanSpawnAttributes<R>(_ body: (inout posix_spawnattr_t) -> R) -> R {
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    var empty = sigset_t(), defaults = sigset_t()
+    sigemptyset(&empty)
+    sigfillset(&defaults)
+    posix_spawnattr_setsigmask(&attr, &empty)
+    posix_spawnattr_setsigdefault(&attr, &defaults)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    return body(&attr)
 }

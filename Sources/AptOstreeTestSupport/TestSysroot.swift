@@ -1,3 +1,4 @@
+import AptOstreePOSIX
 import CGio
 import Foundation
 
@@ -52,19 +53,8 @@ public final class Child: @unchecked Sendable {
         let cargv: [UnsafeMutablePointer<CChar>?] = (["/usr/bin/env"] + argv).map { strdup($0) } + [nil]
         let cenv: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (cargv + cenv).forEach { free($0) } }
-        // A test thread may block signals (Dispatch's workers do); the child must not inherit
-        // that mask, or it ignores SIGTERM for good.
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t(), defaults = sigset_t()
-        sigemptyset(&empty)
-        sigfillset(&defaults)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/usr/bin/env", &actions, &attr, cargv, cenv)
+        let rc = withCleanSpawnAttributes { posix_spawn(&pid, "/usr/bin/env", &actions, &$0, cargv, cenv) }
         for fd in [outPipe[1], errPipe[1], inPipe[0]] where fd >= 0 { close(fd) }
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
         self.pid = pid

@@ -109,35 +109,23 @@ public final class Sysroot: GObjectRef, @unchecked Sendable {
 
     /// Checks out `revision` as a new deployment of `osname` (not yet in the boot list),
     /// with /etc merged from `merge` and the kernel arguments given (or the merge
-    /// deployment's when nil).
+    /// deployment's when nil). With `stage`, the deployment is staged instead: it becomes the
+    /// default at the next shutdown (booted systems only).
     public func deployTree(osname: String, revision: String, origin: KeyFile?, merge: Deployment?,
-                           kernelArgs: [String]?) throws -> Deployment {
+                           kernelArgs: [String]?, stage: Bool = false) throws -> Deployment {
         var out: OpaquePointer? = nil
         try withOptionalStrv(kernelArgs) { argv in
             var opts = OstreeSysrootDeployTreeOpts()
             opts.override_kernel_argv = argv
-            try withGError("Deploying \(revision)") {
-                ostree_sysroot_deploy_tree_with_options(pointer, osname, revision, origin?.pointer,
-                                                        merge?.pointer, &opts, &out, nil, $0)
+            try withGError(stage ? "Staging \(revision)" : "Deploying \(revision)") {
+                stage
+                    ? ostree_sysroot_stage_tree_with_options(pointer, osname, revision, origin?.pointer,
+                                                             merge?.pointer, &opts, &out, nil, $0)
+                    : ostree_sysroot_deploy_tree_with_options(pointer, osname, revision, origin?.pointer,
+                                                              merge?.pointer, &opts, &out, nil, $0)
             }
         }
         guard let out else { throw GLibError(message: "Deploying \(revision): no deployment") }
-        return Deployment(adopting: UnsafeMutableRawPointer(out))
-    }
-
-    /// Stages `revision` to become the default at the next shutdown (booted systems only).
-    public func stageTree(osname: String, revision: String, origin: KeyFile?, merge: Deployment?,
-                          kernelArgs: [String]?) throws -> Deployment {
-        var out: OpaquePointer? = nil
-        try withOptionalStrv(kernelArgs) { argv in
-            var opts = OstreeSysrootDeployTreeOpts()
-            opts.override_kernel_argv = argv
-            try withGError("Staging \(revision)") {
-                ostree_sysroot_stage_tree_with_options(pointer, osname, revision, origin?.pointer,
-                                                       merge?.pointer, &opts, &out, nil, $0)
-            }
-        }
-        guard let out else { throw GLibError(message: "Staging \(revision): no deployment") }
         return Deployment(adopting: UnsafeMutableRawPointer(out))
     }
 
