@@ -25,4 +25,23 @@ step status -v
 step status --jsonpath '$.deployments[*].version'
 step cleanup -r
 step status
+
+# The same through the daemon: a private system bus with a real polkitd, apt-ostreed serving
+# the sysroot, and the client reaching it by DBUS_SYSTEM_BUS_ADDRESS.
+bus=$PWD/.cache/demo-bus
+scripts/private-bus.sh stop "$bus" 2>/dev/null || true
+rm -rf "$bus"
+export $(scripts/private-bus.sh start "$bus" | tail -1)
+printf '[Daemon]\nIdleExitTimeout=0\n' > "$bus/apt-ostreed.conf"
+.build/debug/apt-ostreed --sysroot="$sysroot" --config="$bus/apt-ostreed.conf" 2>"$bus/apt-ostreed.log" &
+daemon=$!
+trap 'kill $daemon 2>/dev/null; scripts/private-bus.sh stop "$bus"' EXIT
+until gdbus call --system --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+    --method org.freedesktop.DBus.NameHasOwner org.debian.aptostree1 | grep -q true; do sleep 0.05; done
+step status -v
+step kargs --append=loglevel=4
+printf '\n\033[1m$ setpriv --reuid=nobody apt-ostree rollback   # polkit says no\033[0m\n'
+setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" rollback --sysroot="$sysroot" || true
+printf '\n\033[1mapt-ostreed log:\033[0m\n'
+cat "$bus/apt-ostreed.log"
 printf '\nThe sysroot is in %s; `ostree admin status --sysroot=%s` shows the same.\n' "$sysroot" "$sysroot"
