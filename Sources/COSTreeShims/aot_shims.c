@@ -24,20 +24,6 @@ aot_commit_get_metadata (GVariant *commit)
   return g_variant_get_child_value (commit, 0);
 }
 
-const char *
-aot_commit_get_subject (GVariant *commit)
-{
-  const char *subject = NULL;
-  g_variant_get_child (commit, 3, "&s", &subject);
-  return subject;
-}
-
-gboolean
-aot_is_deployment (gpointer obj)
-{
-  return OSTREE_IS_DEPLOYMENT (obj);
-}
-
 GPtrArray *
 aot_ptr_array_new_objects (void)
 {

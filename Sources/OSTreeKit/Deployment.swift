@@ -11,10 +11,6 @@ public final class Deployment: GObjectRef, @unchecked Sendable {
     public var checksum: String { String(cString: ostree_deployment_get_csum(pointer)) }
     /// The serial distinguishing deployments of the same commit.
     public var deploySerial: Int32 { ostree_deployment_get_deployserial(pointer) }
-    /// The checksum of the kernel and initramfs.
-    public var bootChecksum: String { String(cString: ostree_deployment_get_bootcsum(pointer)) }
-    /// The position in the sysroot's deployment list.
-    public var index: Int32 { ostree_deployment_get_index(pointer) }
     /// Whether this deployment waits to be finalized at shutdown.
     public var isStaged: Bool { ostree_deployment_is_staged(pointer) != 0 }
     /// Whether this deployment is pinned against garbage collection.

@@ -58,12 +58,6 @@ public final class KeyFile: @unchecked Sendable {
         g_key_file_has_key(pointer, group, key, nil) != 0
     }
 
-    /// The groups, in file order.
-    public var groups: [String] { takeStrv(g_key_file_get_groups(pointer, nil)) }
-
-    /// The keys of a group, in file order.
-    public func keys(_ group: String) -> [String] { takeStrv(g_key_file_get_keys(pointer, group, nil, nil)) }
-
     /// Sets group/key to a string.
     public func set(_ group: String, _ key: String, _ value: String) {
         g_key_file_set_string(pointer, group, key, value)

@@ -42,13 +42,6 @@ public final class Sysroot: GObjectRef, @unchecked Sendable {
         try withGError("Loading sysroot \(path)") { ostree_sysroot_load(pointer, nil, $0) }
     }
 
-    /// Re-reads the sysroot if another process changed it; returns whether it changed.
-    public func reloadIfChanged() throws -> Bool {
-        var changed: gboolean = 0
-        try withGError("Reloading sysroot") { ostree_sysroot_load_if_changed(pointer, &changed, nil, $0) }
-        return changed != 0
-    }
-
     /// All deployments, default (index 0) first.
     public var deployments: [Deployment] {
         guard let arr = ostree_sysroot_get_deployments(pointer) else { return [] }
@@ -79,12 +72,6 @@ public final class Sysroot: GObjectRef, @unchecked Sendable {
     /// The deployment libostree would merge /etc from for `osname` (booted, else default).
     public func mergeDeployment(osname: String?) -> Deployment? {
         ostree_sysroot_get_merge_deployment(pointer, osname).map { Deployment(adopting: UnsafeMutableRawPointer($0)) }
-    }
-
-    /// The deployment's checkout folder, absolute.
-    public func deploymentDirectory(_ d: Deployment) -> String {
-        let rel = takeString(ostree_sysroot_get_deployment_dirpath(pointer, d.pointer)) ?? ""
-        return path == "/" ? "/" + rel : path + "/" + rel
     }
 
     /// Takes the sysroot lock without waiting; returns false when another process holds it.
@@ -174,19 +161,6 @@ public final class Sysroot: GObjectRef, @unchecked Sendable {
         return (pruned, UInt64(freed))
     }
 
-    /// Rewrites a deployment's origin file (atomically, by rename).
-    public func writeOrigin(_ d: Deployment, _ origin: KeyFile) throws {
-        try withGError("Writing origin") {
-            ostree_sysroot_write_origin_file(pointer, d.pointer, origin.pointer, nil, $0)
-        }
-    }
-
-    /// Pins or unpins a deployment.
-    public func setPinned(_ d: Deployment, _ pinned: Bool) throws {
-        try withGError("Pinning deployment") {
-            ostree_sysroot_deployment_set_pinned(pointer, d.pointer, pinned ? 1 : 0, $0)
-        }
-    }
 }
 
 /// Passes nil through, or a temporary `char **` for a list.

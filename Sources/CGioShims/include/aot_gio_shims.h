@@ -25,8 +25,6 @@ GVariant *aot_tuple_o (const char *path);
 GVariant *aot_tuple_bs (gboolean b, const char *s);
 /* (ss) */
 GVariant *aot_tuple_ss (const char *a, const char *b);
-/* (su) */
-GVariant *aot_tuple_su (const char *s, guint32 u);
 /* (sss) */
 GVariant *aot_tuple_sss (const char *a, const char *b, const char *c);
 

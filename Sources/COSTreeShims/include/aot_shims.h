@@ -17,12 +17,6 @@ char **aot_variant_lookup_strv (GVariant *dict, const char *key);
 /* The commit's metadata dictionary (child 0 of a commit variant), owned by the caller. */
 GVariant *aot_commit_get_metadata (GVariant *commit);
 
-/* The commit's subject (child 3), borrowed from `commit`. */
-const char *aot_commit_get_subject (GVariant *commit);
-
-/* Whether a GObject pointer is an OstreeSysroot / OstreeDeployment (type macros). */
-gboolean aot_is_deployment (gpointer obj);
-
 /* A new GPtrArray that unrefs its GObject elements when freed. */
 GPtrArray *aot_ptr_array_new_objects (void);
 
