@@ -51,11 +51,6 @@ public final class Bus: @unchecked Sendable {
         return Bus(adopting: c)
     }
 
-    /// Our unique name on the bus.
-    public var uniqueName: String {
-        g_dbus_connection_get_unique_name(connection).map { String(cString: $0) } ?? ""
-    }
-
     /// Calls a method and returns its reply (owned by the caller; `g_variant_unref`).
     /// `parameters` is a floating tuple (or nil for none).
     public func call(_ destination: String, _ path: String, _ interface: String, _ method: String,
