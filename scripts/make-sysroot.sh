@@ -30,6 +30,7 @@ repo=$dir/ostree/repo
 ostree --repo="$repo" config set core.fsync false   # test sysroots: speed over durability
 
 tree=$(mktemp -d)
+chmod 755 "$tree"   # the tree root becomes the deployment root: 0755 as on a real system
 trap 'rm -rf "$tree"' EXIT
 n=0
 for v in $versions; do

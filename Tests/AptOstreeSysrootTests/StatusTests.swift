@@ -66,6 +66,19 @@ import Testing
         #expect(try s.cli(["status", "--json", "--jsonpath", "$"]).status == 64)
     }
 
+    @Test func unprivilegedUsersReadStatusWithoutADaemonButCannotChangeAnything() throws {
+        let s = try TestSysroot(versions: ["1.0", "1.1"])
+        let nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", aptOstreeBinary]
+        let status = try run(nobody + ["status", "--json", "--sysroot=\(s.path)"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(try JSONParser.parse(status.stdout)["deployments"]?.arrayValue?.count == 2)
+        let fp = try s.fingerprint()
+        let kargs = try run(nobody + ["kargs", "--append=x", "--sysroot=\(s.path)"])
+        #expect(kargs.status == 1)
+        #expect(kargs.stderrLines == ["error: kargs must be run as root"])
+        #expect(try s.fingerprint() == fp)
+    }
+
     @Test func pendingExit77OnlyWithAPendingDeployment() throws {
         let s = try TestSysroot(versions: ["1.0", "1.1"])
         // The default stands in for the booted one, so nothing is pending in a folder.
