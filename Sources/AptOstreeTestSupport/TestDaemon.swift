@@ -95,6 +95,18 @@ public final class TestDaemon: @unchecked Sendable {
         try Child([aptOstreeBinary] + args + ["--sysroot=\(sysroot.path)"], environment: ["DBUS_SYSTEM_BUS_ADDRESS": address])
     }
 
+    /// Holds the sysroot lock, starts `apt-ostree ARGS` in the background, and returns once
+    /// its transaction waits for that lock: a transaction caught mid-way, for as long as the
+    /// test needs (until it releases the lock).
+    public func transactionWaitingForLock(_ args: [String]) throws -> (lock: SysrootLockHolder, client: Child) {
+        let lock = try SysrootLockHolder(sysroot)
+        let client = try cliInBackground(args)
+        guard try waitForLog("Waiting for sysroot lock") else {
+            throw NSError(domain: "TestDaemon", code: 3, userInfo: [NSLocalizedDescriptionKey: "no transaction waited: \(try log())"])
+        }
+        return (lock, client)
+    }
+
     /// The daemon's log so far.
     public func log() throws -> String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""

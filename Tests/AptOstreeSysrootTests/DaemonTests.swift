@@ -78,9 +78,7 @@ import Testing
     @Test func cancelBeforeTheDeploymentIsWrittenLeavesTheSysrootUnchanged() throws {
         let d = try TestDaemon()
         let fp = try d.sysroot.fingerprint()
-        let lock = try SysrootLockHolder(d.sysroot)
-        let client = try d.cliInBackground(["kargs", "--append=cancelled"])
-        #expect(try d.waitForLog("Waiting for sysroot lock"))
+        let (lock, client) = try d.transactionWaitingForLock(["kargs", "--append=cancelled"])
         let path = try d.gdbus(["call", "--dest", BusNames.service, "--object-path", BusNames.sysrootPath, "--method",
                                 "org.freedesktop.DBus.Properties.Get", BusNames.sysrootInterface, "ActiveTransactionPath"]).stdout
         #expect(path.contains("/org/debian/aptostree1/Transaction/1"))
@@ -153,9 +151,7 @@ import Testing
         let d = try TestDaemon()
         let fp = try d.sysroot.fingerprint()
         #expect(try d.cli(["cancel"]).stdout == "No active transaction.\n")
-        let lock = try SysrootLockHolder(d.sysroot)
-        let client = try d.cliInBackground(["kargs", "--append=x"])
-        #expect(try d.waitForLog("Waiting for sysroot lock"))
+        let (lock, client) = try d.transactionWaitingForLock(["kargs", "--append=x"])
         #expect(try d.cli(["cancel"]).stdout == "Cancelled transaction: kargs\n")
         #expect(try d.waitForLog("txn 1 kargs: cancel requested"))
         lock.release()
@@ -184,9 +180,7 @@ import Testing
     @Test func sigtermCancelsTheRunningTransactionAndExits() throws {
         let d = try TestDaemon()
         let fp = try d.sysroot.fingerprint()
-        let lock = try SysrootLockHolder(d.sysroot)
-        let client = try d.cliInBackground(["kargs", "--append=x"])
-        #expect(try d.waitForLog("Waiting for sysroot lock"))
+        let (lock, client) = try d.transactionWaitingForLock(["kargs", "--append=x"])
         d.signalDaemon(SIGTERM)
         #expect(try d.waitForLog("stopping: cancelling txn 1"))
         lock.release()
@@ -201,9 +195,7 @@ import Testing
     @Test func killedDaemonLeavesAConsistentSysrootAndTheNextTransactionRuns() throws {
         let d = try TestDaemon()
         let fp = try d.sysroot.fingerprint()
-        let lock = try SysrootLockHolder(d.sysroot)
-        let client = try d.cliInBackground(["kargs", "--append=x"])
-        #expect(try d.waitForLog("Waiting for sysroot lock"))
+        let (lock, client) = try d.transactionWaitingForLock(["kargs", "--append=x"])
         d.stopDaemon(signal: SIGKILL)
         let r = client.finish()
         #expect(r.status == 1)
@@ -221,9 +213,7 @@ import Testing
     @Test func ctrlCInTheClientCancelsTheTransaction() throws {
         let d = try TestDaemon()
         let fp = try d.sysroot.fingerprint()
-        let lock = try SysrootLockHolder(d.sysroot)
-        let client = try d.cliInBackground(["kargs", "--append=interrupted"])
-        #expect(try d.waitForLog("Waiting for sysroot lock"))
+        let (lock, client) = try d.transactionWaitingForLock(["kargs", "--append=interrupted"])
         client.signal(SIGINT)
         #expect(try d.waitForLog("txn 1 kargs: cancel requested"))
         lock.release()
