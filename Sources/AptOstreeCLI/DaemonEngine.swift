@@ -19,20 +19,15 @@ final class DaemonEngine: Engine, @unchecked Sendable {
         }
         do {
             let bus = try Bus.system()
-            if options.path != "/" {
-                guard try bus.nameHasOwner(BusNames.service) else { trace("no apt-ostreed on the bus"); return nil }
-            }
-            let path = try bus.property(BusNames.service, BusNames.sysrootPath, BusNames.sysrootInterface, "Path")
+            // One round trip: the Path property. Only `/` may start the daemon on demand; for
+            // another sysroot a daemon must already be running (a missing one fails at once).
+            let path = try bus.property(BusNames.service, BusNames.sysrootPath, BusNames.sysrootInterface, "Path",
+                                        autoStart: options.path == "/")
             guard path.stringValue.map(canonicalPath) == canonicalPath(options.path) else {
                 trace("apt-ostreed serves \(path.stringValue ?? "?"), not \(options.path)")
                 return nil
             }
-            // Talk to the daemon's unique name: signals from it stay deliverable (and
-            // ordered before its disappearance) even when the well-known name goes away.
-            let r = try bus.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                 "GetNameOwner", aot_tuple_s(BusNames.service), replyType: "(s)")
-            defer { g_variant_unref(r) }
-            return DaemonEngine(bus: bus, owner: replyString(r) ?? BusNames.service)
+            return DaemonEngine(bus: bus, owner: BusNames.service)
         } catch {
             trace("\(error)")
             return nil
@@ -110,6 +105,12 @@ final class DaemonEngine: Engine, @unchecked Sendable {
     /// Calls a mutating OS method, subscribes to the transaction it returns, starts it, and
     /// waits for Finished; a failed transaction throws its error message.
     func runTransaction(_ options: SysrootOptions, _ method: String, _ args: [OpaquePointer], progress: ProgressSink) throws {
+        // Follow the daemon by its unique name: its signals stay deliverable (and ordered
+        // before its disappearance) even when the well-known name goes away.
+        let nameReply = try bus.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                     "GetNameOwner", aot_tuple_s(owner), replyType: "(s)")
+        let owner = replyString(nameReply) ?? self.owner
+        g_variant_unref(nameReply)
         var children: [OpaquePointer?] = args
         let params = children.withUnsafeMutableBufferPointer { g_variant_new_tuple($0.baseAddress, gsize(args.count)) }
         let r = try bus.call(owner, try osPath(options), BusNames.osInterface, method, params, replyType: "(s)")

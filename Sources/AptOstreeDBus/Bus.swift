@@ -67,16 +67,6 @@ public final class Bus: @unchecked Sendable {
         return r
     }
 
-    /// Whether `name` has an owner on the bus.
-    public func nameHasOwner(_ name: String) throws -> Bool {
-        let r = try call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
-                         aot_tuple_s(name), replyType: "(b)")
-        defer { g_variant_unref(r) }
-        let child = g_variant_get_child_value(r, 0)!
-        defer { g_variant_unref(child) }
-        return g_variant_get_boolean(child) != 0
-    }
-
     /// Reads a property through org.freedesktop.DBus.Properties.Get, as JSON.
     public func property(_ destination: String, _ path: String, _ interface: String, _ name: String,
                          autoStart: Bool = true) throws -> JSONValue {
