@@ -31,6 +31,7 @@ public final class Daemon: @unchecked Sendable {
     var active: Transaction?
     var nextTransactionID = 1
     var lastActivity = monotonicSeconds()
+    var statusCache: [String: (stamp: [Int], status: HostStatus)] = [:]
     var stopping = false
     var exitCode: Int32 = 0
 
@@ -132,8 +133,34 @@ public final class Daemon: @unchecked Sendable {
 
     // MARK: - Properties
 
+    /// The sysroot's status, read again only when it may have changed: after a transaction,
+    /// on Reload, or when libostree's change marker moved (it bumps the mtime of ostree/deploy
+    /// whenever it writes deployments; the boot/loader link flips with each boot config).
+    /// Like rpm-ostree's daemon, refs moved by another process show after `Reload`.
+    func status(osname: String? = nil) throws -> HostStatus {
+        let stamp = changeStamp()
+        if let cached = statusCache[osname ?? ""], cached.stamp == stamp { return cached.status }
+        let s = try engine.status(SysrootOptions(path: sysroot, osname: osname))
+        statusCache[osname ?? ""] = (stamp, s)
+        return s
+    }
+
+    func changeStamp() -> [Int] {
+        let root = sysroot == "/" ? "" : sysroot
+        var out: [Int] = []
+        for path in [root + "/ostree/deploy", root + "/boot/loader"] {
+            var st = stat()
+            if lstat(path, &st) == 0 {
+                out += [Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec), Int(st.st_ino)]
+            } else {
+                out += [-1, -1, -1]
+            }
+        }
+        return out
+    }
+
     func statusJSON(osname: String? = nil) throws -> JSONValue {
-        var s = try engine.status(SysrootOptions(path: sysroot, osname: osname))
+        var s = try status(osname: osname)
         s.automaticUpdatePolicy = config.automaticUpdatePolicy
         if let a = active, !a.isFinished {
             s.transaction = TransactionInfo(title: a.title, initiator: a.initiator, address: a.path)
@@ -158,7 +185,7 @@ public final class Daemon: @unchecked Sendable {
             for d in list.arrayValue ?? [] { g_variant_builder_add_value(&b, VariantCodec.variant(d)) }
             return g_variant_builder_end(&b)
         case (BusNames.sysrootInterface, "Booted"):
-            let booted = (try? engine.status(SysrootOptions(path: sysroot)))?.booted
+            let booted = (try? status())?.booted
             return g_variant_new_object_path(booted.map { BusNames.osPath($0.osname) } ?? "/")
         case (BusNames.osInterface, "Name"): return g_variant_new_string(osObjects[path]?.osname ?? "")
         case (BusNames.transactionInterface, "Title"): return g_variant_new_string(transactions[path]?.title ?? "")
@@ -192,6 +219,7 @@ public final class Daemon: @unchecked Sendable {
                         d.log.level = d.config.logLevel
                         d.log.log(.info, "configuration reloaded from \(d.configPath)")
                     }
+                    d.statusCache.removeAll()
                     try d.registerStaterootObjects()
                     reply.value(nil)
                 }
@@ -225,7 +253,7 @@ public final class Daemon: @unchecked Sendable {
 
     func osPath(for name: String) throws -> String {
         if name.isEmpty {
-            guard let booted = try engine.status(SysrootOptions(path: sysroot)).booted else {
+            guard let booted = try status().booted else {
                 throw AptOstreeError(.notFound, "No deployments in \(sysroot)")
             }
             return BusNames.osPath(booted.osname)
@@ -314,6 +342,7 @@ public final class Daemon: @unchecked Sendable {
         try register(t.path, BusNames.transactionInterface)
         t.onFinished = { [unowned self] t in
             if self.active === t { self.active = nil }
+            self.statusCache.removeAll()
             self.lastActivity = monotonicSeconds()
             if self.stopping { g_main_loop_quit(self.loop) }
         }

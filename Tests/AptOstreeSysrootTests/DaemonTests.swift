@@ -15,6 +15,10 @@ import Testing
         #expect(try JSONParser.parse(viaDaemon.stdout) == JSONParser.parse(direct.stdout))
         let human = try d.cli(["status"])
         #expect(human.stdout.hasPrefix("State: idle\n"))
+        // A change made behind the daemon's back (plain ostree) shows without a Reload.
+        #expect(try d.sysroot.ostree(["admin", "undeploy", "2"]).status == 0)
+        let after = try JSONParser.parse(try d.cli(["status", "--json"]).stdout)
+        #expect(after["deployments"]?.arrayValue?.count == 2)
     }
 
     @Test func rootChangesKernelArgumentsInATransaction() throws {
