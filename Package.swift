@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(name: "apt-ostree-bench", dependencies: ["AptOstreeDBus", "CGio"]),
         // Temp sysroots and fixtures for the tests.
         .target(name: "AptOstreeTestSupport", dependencies: ["CGio", "AptOstreePOSIX"]),
-        .testTarget(name: "AptOstreeUnitTests", dependencies: ["AptOstreeModel", "AptOstreeCore", "AptOstreeCLI", "AptOstreeDBus"]),
+        .testTarget(name: "AptOstreeUnitTests", dependencies: ["AptOstreeModel", "AptOstreeCore", "AptOstreeCLI", "AptOstreeDBus", "CGio"]),
         .testTarget(name: "AptOstreeSysrootTests", dependencies: [
             "AptOstreeCore", "AptOstreeCLI", "AptOstreeTestSupport", "OSTreeKit",
         ]),

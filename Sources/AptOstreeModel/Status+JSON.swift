@@ -46,7 +46,8 @@ extension HostStatus {
         if let t = j["transaction"]?.arrayValue, t.count == 3 {
             txn = TransactionInfo(title: t[0].stringValue ?? "", initiator: t[1].stringValue ?? "", address: t[2].stringValue ?? "")
         }
-        let cached = j["cached-update"].flatMap { $0 == .null ? nil : $0 }
+        // (Spelled out: JSONValue is nil-literal-expressible, so a bare `nil` would be .null.)
+        let cached: JSONValue? = j["cached-update"] == .null ? Optional.none : j["cached-update"]
         self.init(deployments: try list.map(DeploymentStatus.init(json:)), transaction: txn, cachedUpdate: cached,
                   automaticUpdatePolicy: j["automatic-update-policy"]?.stringValue ?? "none",
                   hasRealBootedDeployment: j["booted-is-real"]?.boolValue ?? false)
