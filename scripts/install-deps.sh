@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
     libostree-dev ostree libglib2.0-dev pkg-config   # libostree and GLib/GIO, headers and CLI (fixtures)
-    e2fsprogs util-linux                             # chattr (immutable deployment folders), flock
+    e2fsprogs util-linux procps                      # chattr (immutable deployment folders), setpriv, pkill
     python3                                          # a second lock holder in the lock test
     dbus-daemon polkitd libglib2.0-bin systemd       # private bus, real polkitd, gdbus and busctl
     hyperfine                                        # bench/
