@@ -42,7 +42,7 @@ let package = Package(
         // The engine run in-process (links libostree through Core).
         .target(name: "AptOstreeEngine", dependencies: ["AptOstreeCLI", "AptOstreeCore"]),
         // The daemon: objects on the system bus, transactions, authorization.
-        .target(name: "AptOstreeDaemon", dependencies: ["AptOstreeDBus", "AptOstreeEngine", "AptOstreeCore"]),
+        .target(name: "AptOstreeDaemon", dependencies: ["AptOstreeDBus", "AptOstreeEngine", "AptOstreeCore", "AptOstreePOSIX"]),
         .executableTarget(name: "apt-ostree", dependencies: ["AptOstreeCLI"]),
         .executableTarget(name: "apt-ostreed", dependencies: [
             "AptOstreeDaemon", "AptOstreeEngine", "AptOstreeCLI", "AptOstreePOSIX",

@@ -54,21 +54,22 @@ final class DaemonEngine: Engine, @unchecked Sendable {
         return replyString(r) ?? ""
     }
 
-    func defaultID(_ options: SysrootOptions) throws -> String? {
-        try status(options).deployments.first?.id
+    /// Runs a transaction and tells whether the default deployment changed (rpm-ostree's
+    /// client decides "no change" the same way).
+    func runTransactionChangingDefault(_ options: SysrootOptions, _ method: String, _ args: [OpaquePointer],
+                                       progress: ProgressSink) throws -> Bool {
+        let before = try status(options).deployments.first?.id
+        try runTransaction(options, method, args, progress: progress)
+        return try status(options).deployments.first?.id != before
     }
 
     func rollback(_ options: SysrootOptions, progress: ProgressSink) throws -> Bool {
-        let before = try defaultID(options)
-        try runTransaction(options, "Rollback", [VariantCodec.dictionary([:])], progress: progress)
-        return try defaultID(options) != before
+        try runTransactionChangingDefault(options, "Rollback", [VariantCodec.dictionary([:])], progress: progress)
     }
 
     func deploy(_ options: SysrootOptions, revision: String, progress: ProgressSink) throws -> Bool {
-        let before = try defaultID(options)
-        try runTransaction(options, "DeployCommit", [g_variant_new_string(revision), VariantCodec.dictionary([:])],
-                           progress: progress)
-        return try defaultID(options) != before
+        try runTransactionChangingDefault(options, "DeployCommit", [g_variant_new_string(revision), VariantCodec.dictionary([:])],
+                                          progress: progress)
     }
 
     func previewKargs(_ options: SysrootOptions, _ request: KargsRequest) throws -> (current: String, result: String) {
@@ -79,10 +80,8 @@ final class DaemonEngine: Engine, @unchecked Sendable {
     }
 
     func kargs(_ options: SysrootOptions, _ request: KargsRequest, progress: ProgressSink) throws -> Bool {
-        let before = try defaultID(options)
-        try runTransaction(options, "ModifyKernelArgs", [VariantCodec.variant(request.json), VariantCodec.dictionary([:])],
-                           progress: progress)
-        return try defaultID(options) != before
+        try runTransactionChangingDefault(options, "ModifyKernelArgs",
+                                          [VariantCodec.variant(request.json), VariantCodec.dictionary([:])], progress: progress)
     }
 
     func cleanup(_ options: SysrootOptions, _ request: CleanupRequest, progress: ProgressSink) throws {

@@ -4,7 +4,7 @@ import OSTreeKit
 extension AptOstreeError {
     /// Maps a libostree/GLib error into the closed set: GIO's NOT_FOUND stays notFound,
     /// everything else is a failure; the message keeps libostree's own context.
-    static func from(_ error: Error, context: String? = nil) -> AptOstreeError {
+    public static func from(_ error: Error, context: String? = nil) -> AptOstreeError {
         let base: AptOstreeError
         switch error {
         case let e as AptOstreeError: base = e

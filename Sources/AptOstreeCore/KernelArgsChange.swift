@@ -97,7 +97,7 @@ public struct KernelArgsChange {
         }
         guard !arg.isEmpty else { throw bad("empty") }
         guard !arg.hasPrefix("=") else { throw bad("missing key before '='") }
-        guard !arg.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+        guard !arg.unicodeScalars.contains(where: isControl) else {
             throw bad("contains a control character")
         }
         var inQuotes = false
@@ -132,7 +132,7 @@ public struct KernelArgsChange {
             let finalArgs = KernelArgs(after).strv
             // Last line of defence before libostree writes a boot entry: one bad byte there
             // corrupts the entry after the boot config swap, past any undo.
-            for a in finalArgs where a.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            for a in finalArgs where a.unicodeScalars.contains(where: isControl) {
                 throw AptOstreeError(.invalidArgument, "Refusing kernel argument \(quoted(a)): contains a control character")
             }
             guard !finalArgs.isEmpty else { throw AptOstreeError(.invalidArgument, "The kernel arguments can not be empty") }
@@ -146,6 +146,9 @@ public struct KernelArgsChange {
     }
 }
 
+/// Whether `u` is an ASCII control character (which no kernel argument may hold).
+func isControl(_ u: Unicode.Scalar) -> Bool { u.value < 0x20 || u.value == 0x7f }
+
 /// `'text'` with control characters shown as escapes, so an error stays on one line.
 func quoted(_ s: String) -> String {
     var out = "'"
@@ -153,7 +156,7 @@ func quoted(_ s: String) -> String {
         switch u {
         case "\n": out += "\\n"
         case "\t": out += "\\t"
-        case _ where u.value < 0x20 || u.value == 0x7f: out += "\\x" + String(u.value, radix: 16)
+        case _ where isControl(u): out += "\\x" + String(u.value, radix: 16)
         default: out.unicodeScalars.append(u)
         }
     }

@@ -1,6 +1,8 @@
+import AptOstreeCore
 import AptOstreeDBus
 import AptOstreeEngine
 import AptOstreeModel
+import AptOstreePOSIX
 import CGio
 import CGioShims
 import Dispatch
@@ -121,14 +123,7 @@ public final class Daemon: @unchecked Sendable {
 
     func staterootNames() -> [String] {
         let dir = (sysroot == "/" ? "" : sysroot) + "/ostree/deploy"
-        guard let d = opendir(dir) else { return [] }
-        defer { closedir(d) }
-        var names: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            if !name.hasPrefix(".") { names.append(name) }
-        }
-        return names.sorted()
+        return ((try? FileText.entries(of: dir)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
     }
 
     // MARK: - Properties
@@ -242,7 +237,7 @@ public final class Daemon: @unchecked Sendable {
                 throw AptOstreeError(.invalidArgument, "Unknown method \(interface).\(method)")
             }
         } catch {
-            reply.error(AptOstreeError.fromAny(error))
+            reply.error(AptOstreeError.from(error))
         }
     }
 
@@ -311,11 +306,11 @@ public final class Daemon: @unchecked Sendable {
                 try self.authorizer.authorize(sender: sender, method: method)
             } catch {
                 self.log.log(.warning, "denied \(method) to \(sender): \(error)")
-                reply.error(AptOstreeError.fromAny(error))
+                reply.error(AptOstreeError.from(error))
                 return
             }
             onMainContext {
-                do { try then(self) } catch { reply.error(AptOstreeError.fromAny(error)) }
+                do { try then(self) } catch { reply.error(AptOstreeError.from(error)) }
             }
         }
     }
@@ -392,10 +387,4 @@ final class Reply: @unchecked Sendable {
     init(_ i: OpaquePointer) { invocation = i }
     func value(_ v: OpaquePointer?) { g_dbus_method_invocation_return_value(invocation, v) }
     func error(_ e: AptOstreeError) { g_dbus_method_invocation_return_dbus_error(invocation, e.code.dbusName, e.message) }
-}
-
-extension AptOstreeError {
-    static func fromAny(_ error: Error) -> AptOstreeError {
-        (error as? AptOstreeError) ?? AptOstreeError(.failed, "\(error)")
-    }
 }

@@ -62,19 +62,24 @@ public enum FileText {
         try Subprocess.runInteractive(["sh", "-c", script, "sh", argument])
     }
 
-    /// Removes everything inside `path` (not `path` itself); a missing folder is fine.
-    public static func removeContents(of path: String) throws {
+    /// The names in folder `path` (without `.` and `..`); [] when it does not exist.
+    public static func entries(of path: String) throws -> [String] {
         guard let dir = opendir(path) else {
-            if errno == ENOENT { return }
+            if errno == ENOENT { return [] }
             throw AptOstreeError(.failed, "\(path): \(String(cString: strerror(errno)))")
         }
+        defer { closedir(dir) }
         var names: [String] = []
         while let e = readdir(dir) {
             let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
             if name != "." && name != ".." { names.append(name) }
         }
-        closedir(dir)
-        for name in names {
+        return names
+    }
+
+    /// Removes everything inside `path` (not `path` itself); a missing folder is fine.
+    public static func removeContents(of path: String) throws {
+        for name in try entries(of: path) {
             let child = path + "/" + name
             var st = stat()
             guard lstat(child, &st) == 0 else { continue }
