@@ -53,8 +53,9 @@ public final class Daemon: @unchecked Sendable {
     /// Registers the objects, takes the bus name, and serves until idle exit or SIGTERM.
     /// Returns the process exit status.
     public func run() throws -> Int32 {
-        // Fail before taking the name when the sysroot cannot be served at all.
-        _ = try engine.status(SysrootOptions(path: sysroot))
+        // Fail before taking the name when the sysroot cannot be served at all (this read
+        // also fills the status cache for the first GetStatus).
+        _ = try status()
         var err: UnsafeMutablePointer<GError>? = nil
         node = g_dbus_node_info_new_for_xml(Introspection.xml, &err)
         if let err { defer { g_error_free(err) }; throw AptOstreeError(.failed, String(cString: err.pointee.message)) }
