@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libostree (and GLib/GIO through it) as a system library.
@@ -33,7 +34,9 @@ let package = Package(
         // Value types only: status, origin, JSON, errors.
         .target(name: "AptOstreeModel"),
         // The engine.
-        .target(name: "AptOstreeCore", dependencies: ["OSTreeKit", "AptOstreeModel", "AptOstreePOSIX"]),
+        .target(name: "AptOstreeCore", dependencies: [
+            "OSTreeKit", "AptOstreeModel", "AptOstreePOSIX", .product(name: "Yams", package: "Yams"),
+        ]),
         // The command tree, renderers, and the D-Bus client engine (no libostree: fast start).
         .target(name: "AptOstreeCLI", dependencies: [
             "AptOstreeModel", "AptOstreeDBus", "AptOstreePOSIX",

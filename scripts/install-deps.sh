@@ -8,6 +8,8 @@ packages=(
     python3                                          # a second lock holder in the lock test
     dbus-daemon polkitd libglib2.0-bin systemd       # private bus, real polkitd, gdbus and busctl
     hyperfine                                        # bench/
+    mmdebstrap bubblewrap                            # compose: bootstrap, sandboxed scripts and initramfs
+    fdisk extlinux syslinux-common qemu-utils        # compose image: partitions, bootloader, qcow2
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -45,3 +45,16 @@ public struct InProcessEngine: Engine {
     /// Transactions exist only in the daemon; without one nothing can be running.
     public func cancelActive(_ options: SysrootOptions) throws -> String? { nil }
 }
+
+/// `compose tree` and `compose image`, in this process.
+public struct InProcessComposer: Composer {
+    public init() {}
+
+    public func composeTree(_ request: ComposeTreeRequest, progress: ProgressSink) throws -> ComposeOutcome {
+        try ComposeTree(progress: progress).run(request)
+    }
+
+    public func composeImage(_ request: ComposeImageRequest, progress: ProgressSink) throws {
+        try ComposeImage(progress: progress).run(request)
+    }
+}

@@ -119,3 +119,68 @@ public func withCleanSpawnAttributes<R>(_ body: (inout posix_spawnattr_t) -> R) 
     posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     return body(&attr)
 }
+
+extension Subprocess {
+    /// Runs `argv` with stdin from /dev/null and stdout and stderr merged into a pipe, giving
+    /// each output line to `onLine` as it arrives. Fails when the program cannot start or
+    /// exits non-zero, with argv's first word, the status and the last lines of its output.
+    /// `environment` entries (`NAME=VALUE`) are added to this process's environment.
+    @discardableResult
+    public static func run(_ argv: [String], environment: [String] = [], tailLines: Int = 5,
+                           allowFailure: Bool = false, onLine: (String) -> Void = { _ in }) throws -> Int32 {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw AptOstreeError(.failed, "pipe: \(String(cString: strerror(errno)))") }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        var env: [String] = []
+        var i = 0
+        while let e = environ[i] { env.append(String(cString: e)); i += 1 }
+        let names = Set(environment.map { $0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? $0 })
+        env = env.filter { !names.contains($0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? $0) } + environment
+        let cargs = argv.map { strdup($0) } + [nil]
+        let cenv = env.map { strdup($0) } + [nil]
+        defer { cargs.forEach { free($0) }; cenv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = withCleanSpawnAttributes { posix_spawnp(&pid, argv[0], &actions, &$0, cargs, cenv) }
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard rc == 0 else { throw AptOstreeError(.failed, "\(argv[0]): \(String(cString: strerror(rc)))") }
+
+        var tail: [String] = []
+        var pending: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 16384)
+        func emit(_ bytes: ArraySlice<UInt8>) {
+            let line = String(decoding: bytes, as: UTF8.self)
+            tail.append(line)
+            if tail.count > tailLines { tail.removeFirst() }
+            onLine(line)
+        }
+        while true {
+            let n = read(fds[0], &buf, buf.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            pending += buf[0..<n]
+            while let nl = pending.firstIndex(of: 10) {
+                emit(pending[..<nl])
+                pending.removeSubrange(...nl)
+            }
+        }
+        if !pending.isEmpty { emit(pending[...]) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { throw AptOstreeError(.failed, "waitpid: \(String(cString: strerror(errno)))") }
+        }
+        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard code == 0 || allowFailure else {
+            let detail = tail.filter { !$0.isEmpty }.joined(separator: " | ")
+            throw AptOstreeError(.failed, "\(argv[0]) exited with status \(code)\(detail.isEmpty ? "" : ": " + detail)")
+        }
+        return code
+    }
+}

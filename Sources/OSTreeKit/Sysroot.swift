@@ -37,6 +37,18 @@ public final class Sysroot: GObjectRef, @unchecked Sendable {
         if locked { ostree_sysroot_unlock(pointer) }
     }
 
+    /// Makes `path` (an existing, empty folder) an OSTree sysroot with a stateroot `osname`,
+    /// and opens it: `ostree admin init-fs` plus `os-init`, through libostree.
+    public static func initialize(path: String, osname: String) throws -> Sysroot {
+        let file = GFileRef(path: path)
+        let raw = ostree_sysroot_new(file.pointer)!
+        defer { g_object_unref(UnsafeMutableRawPointer(raw)) }
+        try withGError("Initializing sysroot \(path)") { ostree_sysroot_ensure_initialized(raw, nil, $0) }
+        try withGError("Loading sysroot \(path)") { ostree_sysroot_load(raw, nil, $0) }
+        try withGError("Initializing stateroot \(osname)") { ostree_sysroot_init_osname(raw, osname, nil, $0) }
+        return try Sysroot(path: path)
+    }
+
     /// (Re)reads the deployment list and boot config from disk.
     public func load() throws {
         try withGError("Loading sysroot \(path)") { ostree_sysroot_load(pointer, nil, $0) }

@@ -16,6 +16,7 @@ setenv("GIO_USE_VFS", "local", 1)
 let args = CommandLine.arguments
 if args.count > 1 && args[1] == "--direct" {
     InProcess.engine = InProcessEngine()
+    InProcess.composer = InProcessComposer()
     AptOstreeMain.main(Array(args.dropFirst(2)))
 }
 

@@ -1,0 +1,164 @@
+import AptOstreeModel
+import AptOstreePOSIX
+import OSTreeKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `compose image`: a disk image a VM firmware boots by itself. Layout (MBR, BIOS):
+/// one bootable ext4 partition labelled `apt-ostree-root` from 1 MiB, holding an OSTree
+/// sysroot made by libostree with the commit deployed; extlinux in /boot/syslinux reads the
+/// `syslinux.cfg` that libostree regenerates from its BLS entries at every deployment change,
+/// so upgrades and rollbacks inside the VM keep booting the right tree.
+public struct ComposeImage {
+    /// The filesystem label the kernel command line names.
+    public static let rootLabel = "apt-ostree-root"
+    /// Where the partition starts, in bytes.
+    static let partitionOffset: UInt64 = 1 << 20
+
+    public let progress: ProgressSink
+
+    public init(progress: ProgressSink) { self.progress = progress }
+
+    public func run(_ request: ComposeImageRequest) throws {
+        try requireRoot("compose image")
+        var request = request
+        request.repo = FS.absolute(request.repo)
+        request.output = FS.absolute(request.output)
+        request.cachedir = request.cachedir.map(FS.absolute)
+        request.workdir = request.workdir.map(FS.absolute)
+        guard request.format == "raw" || request.format == "qcow2" else {
+            throw AptOstreeError(.invalidArgument, "--format must be raw or qcow2, not '\(request.format)'")
+        }
+        guard request.size >= 512 << 20 else { throw AptOstreeError(.invalidArgument, "--size must be at least 512M") }
+        let outDir = FS.dirname(of: request.output)
+        guard FS.kind(outDir) == .directory else { throw AptOstreeError(.invalidArgument, "\(outDir) is not a folder") }
+
+        // A manifest is composed first (a no-op when nothing changed); else the source is a ref.
+        var ref = request.source, osname = request.osname ?? "debian", manifestArgs: [String] = []
+        if FS.kind(request.source) == .regular {
+            let tf = try TreefileLoader.load(request.source).treefile
+            ref = tf.ref
+            osname = request.osname ?? tf.osname
+            manifestArgs = tf.kernelArgs
+            var compose = ComposeTreeRequest(manifest: request.source, repo: request.repo)
+            compose.cachedir = request.cachedir
+            compose.workdir = request.workdir
+            _ = try ComposeTree(progress: progress).run(compose)
+        }
+        let repo = try withContext("Opening repo") { try Repo.open(path: request.repo) }
+        guard let checksum = try withContext("Resolving \(ref)", { try repo.resolve(ref, allowMissing: true) }) else {
+            throw AptOstreeError(.notFound, "No ref or manifest '\(ref)' (no such file, and no such ref in \(request.repo))")
+        }
+        let commit = try repo.loadCommit(checksum)
+        guard let kver = commit.metadataString("ostree.linux") else {
+            throw AptOstreeError(.invalidArgument, "Commit \(checksum.prefix(12)) of \(ref) has no kernel (compose it with 'kernel: true')")
+        }
+
+        let scratch = try makeTemporaryDirectory(under: request.workdir ?? outDir)
+        defer { try? FS.remove(scratch) }
+        let raw = scratch + "/disk.raw", mnt = scratch + "/mnt"
+        try FS.makeDirectories(mnt)
+        progress.message("[1/4] Partitioning a \(formatSize(request.size)) disk (MBR, one ext4 partition)")
+        try makeDisk(raw, size: request.size)
+
+        try withContext("Mounting the root filesystem") {
+            try Subprocess.run(["mount", "-o", "loop,offset=\(Self.partitionOffset)", raw, mnt])
+        }
+        var mounted = true
+        defer { if mounted { _ = try? Subprocess.run(["umount", mnt]) } }
+
+        progress.message("[2/4] Deploying \(ref) (\(checksum.prefix(12)), kernel \(kver)) into a new sysroot")
+        try deploy(sysrootPath: mnt, repoPath: request.repo, ref: ref, checksum: checksum, osname: osname,
+                   kernelArgs: ["root=LABEL=\(Self.rootLabel)", "rw", "console=tty0", "console=ttyS0,115200n8"]
+                       + manifestArgs + request.kernelArgs)
+
+        progress.message("[3/4] Installing the bootloader (extlinux, reading libostree's syslinux.cfg)")
+        try withContext("Installing extlinux") {
+            try Subprocess.run(["extlinux", "--install", mnt + "/boot/syslinux"])
+        }
+        try withContext("Unmounting the root filesystem") { try Subprocess.run(["umount", mnt]) }
+        mounted = false
+        try writeMBR(raw)
+
+        progress.message("[4/4] Writing \(request.output) (\(request.format))")
+        let tmp = request.output + ".tmp-aot"
+        if request.format == "qcow2" {
+            try withContext("Converting to qcow2") {
+                try Subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw, tmp])
+            }
+        } else {
+            try FS.move(raw, to: tmp)
+        }
+        try FS.move(tmp, to: request.output)
+        progress.message("Wrote \(request.output)")
+    }
+
+    /// A sparse file of `size` bytes with an MBR partition table: one bootable Linux
+    /// partition from 1 MiB to the end, formatted ext4 without the features extlinux
+    /// cannot read (64bit).
+    func makeDisk(_ path: String, size: UInt64) throws {
+        let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FS.error(path) }
+        defer { close(fd) }
+        guard ftruncate(fd, off_t(size)) == 0 else { throw FS.error(path) }
+        try withContext("Partitioning") {
+            let script = scratchFile(path + ".sfdisk", "label: dos\nstart=2048, type=83, bootable\n")
+            defer { try? FS.remove(script) }
+            try Subprocess.run(["sh", "-c", "sfdisk --quiet \"$1\" < \"$2\"", "sh", path, script])
+        }
+        let blocks = (size - Self.partitionOffset) / 1024
+        try withContext("Formatting the root filesystem") {
+            try Subprocess.run(["mkfs.ext4", "-q", "-F", "-L", Self.rootLabel, "-O", "^64bit",
+                                "-E", "offset=\(Self.partitionOffset)", path, "\(blocks)k"])
+        }
+    }
+
+    private func scratchFile(_ path: String, _ text: String) -> String {
+        try? FS.writeFile(path, text)
+        return path
+    }
+
+    /// Makes the sysroot, pulls the commit into its repo, and deploys it with libostree.
+    func deploy(sysrootPath: String, repoPath: String, ref: String, checksum: String, osname: String,
+                kernelArgs: [String]) throws {
+        let sysroot = try withContext("Initializing the sysroot") { try Sysroot.initialize(path: sysrootPath, osname: osname) }
+        let target = try sysroot.repo()
+        try withContext("Configuring the sysroot repo") { try target.setConfig("sysroot", "bootloader", "syslinux") }
+        try withContext("Pulling \(ref) into the image") { try target.pullLocal(from: repoPath, refs: [ref]) }
+        // libostree's syslinux backend rewrites boot/loader/syslinux.cfg, keeping lines
+        // outside its LABEL entries; the first version must exist and be reached through
+        // boot/syslinux/syslinux.cfg, where extlinux looks.
+        let boot = sysrootPath + "/boot"
+        try FS.makeDirectories(boot + "/loader.0")
+        try FS.symlink("loader.0", at: boot + "/loader")
+        try FS.writeFile(boot + "/loader.0/syslinux.cfg", "SERIAL 0 115200\nPROMPT 0\nTIMEOUT 30\n")
+        try FS.makeDirectories(boot + "/syslinux")
+        try FS.symlink("../loader/syslinux.cfg", at: boot + "/syslinux/syslinux.cfg")
+        let origin = KeyFile()
+        origin.set("origin", "refspec", ref)
+        let deployment = try withContext("Deploying \(ref)") {
+            try sysroot.deployTree(osname: osname, revision: checksum, origin: origin, merge: nil, kernelArgs: kernelArgs)
+        }
+        try withContext("Writing the boot configuration") {
+            try sysroot.simpleWriteDeployment(osname: osname, new: deployment, merge: nil)
+        }
+    }
+
+    /// syslinux's boot code in the first 440 bytes (the partition table stays).
+    func writeMBR(_ path: String) throws {
+        let mbr = "/usr/lib/syslinux/mbr/mbr.bin"
+        guard FS.kind(mbr) == .regular else { throw AptOstreeError(.failed, "\(mbr) is missing (install syslinux-common)") }
+        try withContext("Writing the MBR boot code") {
+            try Subprocess.run(["dd", "if=\(mbr)", "of=\(path)", "bs=440", "count=1", "conv=notrunc", "status=none"])
+        }
+    }
+}
+
+/// A new private folder under `parent`.
+func makeTemporaryDirectory(under parent: String) throws -> String {
+    try FS.makeDirectories(parent)
+    var template = Array((parent + "/apt-ostree-compose.XXXXXX").utf8CString)
+    guard let p = mkdtemp(&template) else { throw FS.error(parent) }
+    return String(cString: p)
+}

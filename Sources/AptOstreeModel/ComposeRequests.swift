@@ -1,0 +1,62 @@
+/// `compose tree MANIFEST --repo=REPO`, rpm-ostree's options where they apply.
+public struct ComposeTreeRequest: Sendable {
+    public var manifest: String
+    public var repo: String
+    /// Apt lists and downloaded .debs kept between composes; nil: a temporary one.
+    public var cachedir: String?
+    /// Where the tree is built; nil: the cachedir, else /var/tmp.
+    public var workdir: String?
+    /// Resolve and print the package set; build and commit nothing.
+    public var dryRun = false
+    /// Commit even when nothing seems to have changed.
+    public var forceNocache = false
+    /// `KEY=VALUE` strings added to the commit metadata.
+    public var metadataStrings: [String] = []
+    /// Write the commit checksum here instead of updating the ref.
+    public var writeCommitidTo: String?
+    /// The parent commit; default: the ref's current commit.
+    public var parent: String?
+    /// Touch this file when a new commit was made.
+    public var touchIfChanged: String?
+
+    public init(manifest: String, repo: String) {
+        self.manifest = manifest
+        self.repo = repo
+    }
+}
+
+/// What a compose did.
+public enum ComposeOutcome: Sendable, Equatable {
+    /// A new commit (and the ref, unless --write-commitid-to).
+    case committed(checksum: String, version: String?)
+    /// Nothing changed since the previous commit (exit 77).
+    case unchanged
+    /// `--dry-run`: nothing was built.
+    case dryRun
+}
+
+/// `compose image MANIFEST_OR_REF --repo=REPO --format=raw|qcow2 OUTPUT`.
+public struct ComposeImageRequest: Sendable {
+    /// A manifest file (composed first) or a ref in the repo.
+    public var source: String
+    public var repo: String
+    /// `raw` or `qcow2`.
+    public var format: String
+    public var output: String
+    /// The disk size in bytes.
+    public var size: UInt64 = 4 << 30
+    /// The stateroot; default: the manifest's osname, else `debian`.
+    public var osname: String?
+    /// Kernel arguments beside root=, rw and the manifest's.
+    public var kernelArgs: [String] = []
+    /// As for compose tree.
+    public var cachedir: String?
+    public var workdir: String?
+
+    public init(source: String, repo: String, format: String, output: String) {
+        self.source = source
+        self.repo = repo
+        self.format = format
+        self.output = output
+    }
+}

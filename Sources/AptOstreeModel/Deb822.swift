@@ -1,0 +1,37 @@
+/// Debian control-file stanzas (deb822): dpkg's status file, Packages indexes, control files.
+public enum Deb822 {
+    /// The stanzas of `text`, each a field map (names as written). Continuation lines (a
+    /// leading space or tab) are joined to their field with a newline; comment lines go.
+    public static func parse(_ text: String) -> [[String: String]] {
+        var stanzas: [[String: String]] = []
+        var current: [String: String] = [:]
+        var lastKey: String?
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                if !current.isEmpty { stanzas.append(current) }
+                current = [:]
+                lastKey = nil
+            } else if line.hasPrefix("#") {
+                continue
+            } else if line.first == " " || line.first == "\t" {
+                if let k = lastKey { current[k, default: ""] += "\n" + line.dropFirst() }
+            } else if let colon = line.firstIndex(of: ":") {
+                let key = String(line[..<colon])
+                current[key] = String(line[line.index(after: colon)...].drop(while: { $0 == " " || $0 == "\t" }))
+                lastKey = key
+            }
+        }
+        if !current.isEmpty { stanzas.append(current) }
+        return stanzas
+    }
+
+    /// The installed packages of a dpkg status file: name, version, architecture, sorted by name.
+    public static func installedPackages(status text: String) -> [(name: String, version: String, architecture: String)] {
+        parse(text).compactMap { s -> (String, String, String)? in
+            guard let name = s["Package"], let version = s["Version"], let status = s["Status"],
+                  status.hasSuffix(" installed") else { return nil }
+            return (name, version, s["Architecture"] ?? "all")
+        }.sorted { $0.0 == $1.0 ? $0.2 < $1.2 : $0.0 < $1.0 }
+    }
+}
