@@ -132,8 +132,17 @@ public struct ComposeImage {
         let boot = sysrootPath + "/boot"
         try FS.makeDirectories(boot + "/loader.0")
         try FS.symlink("loader.0", at: boot + "/loader")
-        try FS.writeFile(boot + "/loader.0/syslinux.cfg", "SERIAL 0 115200\nPROMPT 0\nTIMEOUT 30\n")
+        // A menu (menu.c32) on the console and the serial port: its default entry is the label
+        // equal to libostree's DEFAULT line (the default deployment), and booting an entry
+        // passes only that entry's APPEND line to the kernel.
+        try FS.writeFile(boot + "/loader.0/syslinux.cfg",
+                         "SERIAL 0 115200\nUI menu.c32\nMENU TITLE apt-ostree: \(osname)\nPROMPT 0\nTIMEOUT 20\n")
         try FS.makeDirectories(boot + "/syslinux")
+        for module in ["menu.c32", "libutil.c32", "libcom32.c32"] {
+            let source = "/usr/lib/syslinux/modules/bios/" + module
+            guard FS.kind(source) == .regular else { throw AptOstreeError(.failed, "\(source) is missing (install syslinux-common)") }
+            try Subprocess.run(["cp", source, boot + "/syslinux/" + module])
+        }
         try FS.symlink("../loader/syslinux.cfg", at: boot + "/syslinux/syslinux.cfg")
         let origin = KeyFile()
         origin.set("origin", "refspec", ref)
