@@ -6,8 +6,8 @@ public enum Deb822 {
         var stanzas: [[String: String]] = []
         var current: [String: String] = [:]
         var lastKey: String?
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+        // isNewline: "\r\n" is one Character in Swift, so splitting on "\n" alone would miss it.
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) {
                 if !current.isEmpty { stanzas.append(current) }
                 current = [:]

@@ -26,6 +26,7 @@ struct AptLists {
         try FS.makeDirectories(directory + "/cache/archives/partial")
         try FS.makeDirectories(directory + "/sources.list.d")
         try FS.makeDirectories(directory + "/preferences.d")
+        try FS.makeDirectories(directory + "/apt.conf.d")
         // The host's archive keys, plus the manifest's keyrings.
         try FileText.removeContents(of: directory + "/trusted.gpg.d")
         var keys = try FileText.entries(of: "/etc/apt/trusted.gpg.d").map { "/etc/apt/trusted.gpg.d/" + $0 }
@@ -54,15 +55,20 @@ struct AptLists {
             APT::Architectures { "\(architecture)"; };
             Acquire::Languages "none";
             Acquire::Retries "3";
+            APT::Sandbox::User "root";
 
             """)
         progress.message("Updating package lists of \(treefile.suite) from \(treefile.mirror)")
-        try withContext("Updating package lists of \(treefile.suite) from \(treefile.mirror)") {
-            try Subprocess.run(["apt-get", "-q", "-o", "APT::Update::Error-Mode=any", "update"],
-                               environment: ["APT_CONFIG=\(directory)/apt.conf", "LC_ALL=C.UTF-8"],
-                               onLine: { line in
-                                   if line.hasPrefix("Get:") || line.hasPrefix("Err:") { progress.message("  " + line) }
-                               })
+        var errors: [String] = []
+        let status = try Subprocess.run(["apt-get", "-q", "-o", "APT::Update::Error-Mode=any", "update"],
+                                        environment: ["APT_CONFIG=\(directory)/apt.conf", "LC_ALL=C.UTF-8"],
+                                        allowFailure: true, onLine: { line in
+                                            if line.hasPrefix("Get:") || line.hasPrefix("Err:") { progress.message("  " + line) }
+                                            if line.hasPrefix("E: ") && !line.hasPrefix("E: Some index files failed") { errors.append(String(line.dropFirst(3))) }
+                                        })
+        if status != 0 {
+            throw AptOstreeError(.failed, "Updating package lists of \(treefile.suite) from \(treefile.mirror): "
+                                 + (errors.isEmpty ? "apt-get update exited with status \(status)" : errors.joined(separator: "; ")))
         }
     }
 

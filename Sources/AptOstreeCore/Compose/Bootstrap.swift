@@ -58,6 +58,7 @@ struct Bootstrap {
     func run(into target: String) throws {
         try withContext("Bootstrapping \(treefile.suite) with mmdebstrap") {
             try Subprocess.run(arguments(target: target, simulate: false), environment: ["LC_ALL=C.UTF-8"], tailLines: 6) { line in
+                guard !line.hasPrefix("I: running --") else { return }
                 if line.hasPrefix("I: ") || line.hasPrefix("W: ") || line.hasPrefix("E: ") { progress.message("  " + line) }
             }
         }

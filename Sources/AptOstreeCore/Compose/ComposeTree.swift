@@ -8,7 +8,7 @@ import Glibc
 /// Composes a bootable Debian OSTree commit: bootstrap with mmdebstrap, postprocess in a
 /// sandbox, make sure the initramfs can boot a deployment, transform to OSTree's layout,
 /// commit with libostree. The repo changes only in the last step, in one transaction.
-public struct ComposeTree {
+public struct ComposeTree: Sendable {
     /// Bumped whenever the transform changes what a manifest produces.
     public static let formatVersion = "1"
     /// Commit metadata keys.
@@ -104,7 +104,9 @@ public struct ComposeTree {
             }
             metadata[parts[0]] = .string(parts[1])
         }
-        let version = Self.version(treefile: tf, explicit: metadata["version"], previous: previousCommit?.version)
+        var explicitVersion: String?
+        if case .string(let v)? = metadata["version"] { explicitVersion = v }
+        let version = Self.version(treefile: tf, explicit: explicitVersion, previous: previousCommit?.version)
         if let version { metadata["version"] = .string(version) }
 
         let commit = try withContext("Committing") {
@@ -125,8 +127,8 @@ public struct ComposeTree {
 
     /// The commit's version: `--add-metadata-string=version=`, else the manifest's `version`,
     /// else `PREFIX.N` counting up from the previous version with the same prefix.
-    static func version(treefile: Treefile, explicit: MetadataValue?, previous: String?) -> String? {
-        if case .string(let v)? = explicit { return v }
+    public static func version(treefile: Treefile, explicit: String?, previous: String?) -> String? {
+        if let explicit { return explicit }
         if let v = treefile.version { return v }
         guard let prefix = treefile.automaticVersionPrefix else { return nil }
         if let previous, previous.hasPrefix(prefix + "."), let n = Int(previous.dropFirst(prefix.count + 1)) {

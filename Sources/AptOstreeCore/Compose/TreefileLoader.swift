@@ -63,7 +63,6 @@ public enum TreefileLoader {
             var o: [String: JSONValue] = [:]
             for (k, v) in map {
                 guard let key = k.string else { throw AptOstreeError(.invalidArgument, "\(source): a key is not a string") }
-                if o[key] != nil { throw AptOstreeError(.invalidArgument, "\(source): key '\(key)' appears twice") }
                 o[key] = try json(v, source: source)
             }
             return .object(o)
