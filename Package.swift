@@ -56,6 +56,8 @@ let package = Package(
         // Temp sysroots and fixtures for the tests.
         .target(name: "AptOstreeTestSupport", dependencies: ["CGio", "AptOstreePOSIX"]),
         .testTarget(name: "AptOstreeUnitTests", dependencies: ["AptOstreeModel", "AptOstreeCore", "AptOstreeCLI", "AptOstreeDBus", "CGio"]),
+        // The debian tier: composes from Debian's mirror (cached under .cache/).
+        .testTarget(name: "AptOstreeDebianTests", dependencies: ["AptOstreeTestSupport", "OSTreeKit"]),
         .testTarget(name: "AptOstreeSysrootTests", dependencies: [
             "AptOstreeCore", "AptOstreeCLI", "AptOstreeTestSupport", "OSTreeKit",
         ]),

@@ -10,6 +10,7 @@ packages=(
     hyperfine                                        # bench/
     mmdebstrap bubblewrap                            # compose: bootstrap, sandboxed scripts and initramfs
     fdisk extlinux syslinux-common qemu-utils        # compose image: partitions, bootloader, qcow2
+    qemu-system-x86 bc                               # the vm tier and bench/compose boot images
 )
 missing=()
 for p in "${packages[@]}"; do
