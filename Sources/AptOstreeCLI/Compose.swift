@@ -98,13 +98,13 @@ extension AptOstree.Compose {
         @Argument(help: ArgumentHelp("A manifest file, or a ref in the repository.", valueName: "MANIFEST_OR_REF"))
         var source: String
 
-        @Argument(help: ArgumentHelp("The image file to write.", valueName: "OUTPUT"))
+        @Argument(help: ArgumentHelp("The image file (or, with --format=sysroot, the folder) to write.", valueName: "OUTPUT"))
         var output: String
 
         @Option(name: [.customShort("r"), .long], help: ArgumentHelp("Path to OSTree repository", valueName: "REPO"))
         var repo: String
 
-        @Option(help: ArgumentHelp("Image format: raw or qcow2", valueName: "FORMAT"))
+        @Option(help: ArgumentHelp("raw or qcow2 (a disk), or sysroot (OUTPUT is a folder made into a sysroot)", valueName: "FORMAT"))
         var format: String = "raw"
 
         @Option(help: ArgumentHelp("Disk size, e.g. 4G or 2048M (default 4G; raw images are sparse)", valueName: "SIZE"))
@@ -126,7 +126,7 @@ extension AptOstree.Compose {
         var quiet = false
 
         func validate() throws {
-            guard format == "raw" || format == "qcow2" else { throw ValidationError("--format must be raw or qcow2, not '\(format)'") }
+            guard ["raw", "qcow2", "sysroot"].contains(format) else { throw ValidationError("--format must be raw, qcow2 or sysroot, not '\(format)'") }
             guard Self.parseSize(size) != nil else { throw ValidationError("--size must be a number with K, M, G or T, not '\(size)'") }
         }
 

@@ -41,6 +41,17 @@ import Testing
         }
         #expect(commit.metadataString("aptostree.manifest")?.contains("\"ref\":\"\(ref)\"") == true)
 
+        // --dry-run resolves with apt to exactly the set mmdebstrap installed, and builds nothing.
+        let dry = try compose(manifest, ["--dry-run", "--force-nocache"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        let simulated = Set(dry.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.contains("Get:") }
+            .compactMap { $0.split(separator: " ").first.map(String.init) })
+        #expect(simulated == names, "dry run differs: \(simulated.symmetricDifference(names).sorted())")
+        #expect(try r.resolve(ref) == checksum)
+        // The example server manifest resolves too, without its excluded package.
+        let server = try compose(packageRoot.appendingPathComponent("manifests/server.yaml").path, ["--dry-run"])
+        #expect(server.status == 0 && server.stdout.contains("  openssh-server ") && !server.stdout.contains("  rsyslog "), "\(server.stderr)")
+
         // The same manifest against the same archive: exit 77, no new commit.
         let again = try compose(manifest)
         #expect(again.status == 77, "\(again.stderr)")
@@ -64,15 +75,14 @@ import Testing
         }
         #expect(try refs() == before)
 
-        // Deploy into a sysroot (ostree admin as the oracle) and read the tree with dpkg.
+        // Deploy into a sysroot in a folder (compose image --format=sysroot, libostree), then
+        // read the tree with ostree admin and dpkg as oracles.
         let sysroot = work + "/sysroot"
-        try FileManager.default.createDirectory(atPath: sysroot, withIntermediateDirectories: true)
-        for argv in [["ostree", "admin", "init-fs", sysroot], ["ostree", "admin", "os-init", "debian", "--sysroot=\(sysroot)"],
-                     ["ostree", "pull-local", "--repo=\(sysroot)/ostree/repo", repo, ref],
-                     ["ostree", "admin", "deploy", "--sysroot=\(sysroot)", "--os=debian", ref]] {
-            let d = try run(argv)
-            #expect(d.status == 0, "\(argv.joined(separator: " ")): \(d.stderr)")
-        }
+        let made = try run([aptOstreeBinary, "compose", "image", ref, sysroot, "--format=sysroot", "--repo=\(repo)"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let admin = try run(["ostree", "admin", "status", "--sysroot=\(sysroot)"])
+        #expect(admin.status == 0 && admin.stdout.contains("debian \(checksum).0") && admin.stdout.contains("Version: 12.0"), "\(admin.stdout)\(admin.stderr)")
+        #expect(try String(contentsOfFile: sysroot + "/ostree/deploy/debian/deploy/\(checksum).0.origin", encoding: .utf8).contains("refspec=\(ref)"))
         let deployments = try FileManager.default.contentsOfDirectory(atPath: sysroot + "/ostree/deploy/debian/deploy").filter { !$0.hasSuffix(".origin") }
         let deploy = sysroot + "/ostree/deploy/debian/deploy/" + (try #require(deployments.first))
         let admindir = deploy + "/usr/lib/sysimage/dpkg"

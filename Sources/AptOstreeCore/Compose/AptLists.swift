@@ -104,4 +104,42 @@ struct AptLists {
             throw AptOstreeError(.notFound, "Package\(missing.count > 1 ? "s" : "") not found in \(treefile.suite) (\(treefile.mirror)): \(missing.joined(separator: ", "))")
         }
     }
+
+    /// What apt would install for `variant` plus `packages` on an empty system, with the
+    /// manifest's exclusions pinned away: apt's own resolution (`--dry-run`). Returns
+    /// `name version` lines.
+    func simulate(variant: String, packages: [String]) throws -> [String] {
+        let base: [String]
+        switch variant {
+        case "extract", "custom": base = []
+        case "essential": base = ["?essential"]
+        case "apt": base = ["?essential", "apt"]
+        case "minbase", "required", "buildd": base = ["?essential", "?priority(required)", "apt"] + (variant == "buildd" ? ["build-essential"] : [])
+        default: base = ["?essential", "?priority(required)", "?priority(important)", "apt"] + (variant == "standard" ? ["?priority(standard)"] : [])
+        }
+        let prefs = treefile.excludePackages.map { "Package: \($0)\nPin: release *\nPin-Priority: -1\n" }.joined(separator: "\n")
+        try FS.writeFile(directory + "/preferences.d/apt-ostree-compose-exclude", prefs)
+        defer { try? FS.remove(directory + "/preferences.d/apt-ostree-compose-exclude") }
+        var installs: [String] = [], errors: [String] = []
+        try Subprocess.run(["apt-get", "-s", "-q", "-o", "APT::Install-Recommends=false", "install"] + base + packages,
+                           environment: ["APT_CONFIG=\(directory)/apt.conf", "LC_ALL=C.UTF-8"], allowFailure: true) { line in
+            // "Inst NAME (VERSION SOURCE [ARCH])"
+            if line.hasPrefix("Inst ") {
+                let f = line.split(separator: " ")
+                if f.count >= 3 { installs.append("\(f[1]) \(f[2].dropFirst())") }
+            } else if line.hasPrefix("E: ") || line.hasPrefix(" ") {
+                errors.append(line.trimmingSpacesAndE)
+            }
+        }
+        if installs.isEmpty && !errors.isEmpty {
+            throw AptOstreeError(.conflict, "apt cannot resolve the package set: " + errors.joined(separator: " "))
+        }
+        return installs.sorted()
+    }
+}
+
+private extension String {
+    var trimmingSpacesAndE: String {
+        String((hasPrefix("E: ") ? dropFirst(3) : Substring(self)).drop(while: { $0 == " " }))
+    }
 }

@@ -16,13 +16,13 @@ struct Bootstrap {
     static let excludePreferences = "/etc/apt/preferences.d/apt-ostree-compose-exclude"
 
     /// mmdebstrap's options and arguments, without the target.
-    func arguments(target: String, simulate: Bool) -> [String] {
+    func arguments(target: String) -> [String] {
         let tf = treefile
         var args = ["mmdebstrap", "--mode=root", "--variant=\(tf.variant)",
                     "--arch=\(architecture)", "--components=\(tf.components.joined(separator: ","))",
                     "--aptopt=Acquire::Languages \"none\"", "--aptopt=Acquire::Retries \"3\"",
                     "--skip=essential/unlink"]
-        args.append(simulate ? "--simulate" : "--format=directory")
+        args.append("--format=directory")
         let packages = tf.effectivePackages
         if !packages.isEmpty { args.append("--include=" + packages.joined(separator: ",")) }
         args += tf.keyrings.map { "--keyring=" + $0 }
@@ -57,18 +57,9 @@ struct Bootstrap {
     /// Bootstraps the tree into `target`, showing mmdebstrap's progress lines.
     func run(into target: String) throws {
         try withContext("Bootstrapping \(treefile.suite) with mmdebstrap") {
-            try Subprocess.run(arguments(target: target, simulate: false), environment: ["LC_ALL=C.UTF-8"], tailLines: 6) { line in
+            try Subprocess.run(arguments(target: target), environment: ["LC_ALL=C.UTF-8"], tailLines: 6) { line in
                 guard !line.hasPrefix("I: running --") else { return }
                 if line.hasPrefix("I: ") || line.hasPrefix("W: ") || line.hasPrefix("E: ") { progress.message("  " + line) }
-            }
-        }
-    }
-
-    /// Prints the packages apt would install (`--dry-run`).
-    func simulate(scratch: String) throws {
-        try withContext("Resolving with mmdebstrap --simulate") {
-            try Subprocess.run(arguments(target: "/dev/null", simulate: true), environment: ["LC_ALL=C.UTF-8"], tailLines: 6) { line in
-                if line.hasPrefix("Inst ") || line.hasPrefix("E: ") { progress.message("  " + line) }
             }
         }
     }

@@ -27,8 +27,12 @@ public struct ComposeImage {
         request.output = FS.absolute(request.output)
         request.cachedir = request.cachedir.map(FS.absolute)
         request.workdir = request.workdir.map(FS.absolute)
-        guard request.format == "raw" || request.format == "qcow2" else {
-            throw AptOstreeError(.invalidArgument, "--format must be raw or qcow2, not '\(request.format)'")
+        guard ["raw", "qcow2", "sysroot"].contains(request.format) else {
+            throw AptOstreeError(.invalidArgument, "--format must be raw, qcow2 or sysroot, not '\(request.format)'")
+        }
+        let outputIsEmptyFolder = try FS.kind(request.output) == .directory && FileText.entries(of: request.output).isEmpty
+        if request.format == "sysroot" && FS.kind(request.output) != .missing && !outputIsEmptyFolder {
+            throw AptOstreeError(.invalidArgument, "\(request.output) exists and is not an empty folder")
         }
         guard request.size >= 512 << 20 else { throw AptOstreeError(.invalidArgument, "--size must be at least 512M") }
         let outDir = FS.dirname(of: request.output)
@@ -55,6 +59,24 @@ public struct ComposeImage {
             throw AptOstreeError(.invalidArgument, "Commit \(checksum.prefix(12)) of \(ref) has no kernel (compose it with 'kernel: true')")
         }
 
+        if request.format == "sysroot" {
+            // A sysroot in a folder (for tests, demos and other image builders): no disk,
+            // no bootloader; libostree still writes its BLS entries under boot/loader.
+            let fresh = FS.kind(request.output) == .missing
+            if fresh { try FS.makeDirectories(request.output) }
+            do {
+                progress.message("[1/1] Deploying \(ref) (\(checksum.prefix(12)), kernel \(kver)) into a new sysroot at \(request.output)")
+                try deploy(sysrootPath: request.output, repoPath: request.repo, ref: ref, checksum: checksum, osname: osname,
+                           kernelArgs: manifestArgs + request.kernelArgs, bootloader: false)
+            } catch {
+                // Leave nothing half-made behind (deployment folders are immutable).
+                _ = try? Subprocess.run(["sh", "-c", "chattr -i \"$1\"/ostree/deploy/*/deploy/* 2>/dev/null; true", "sh", request.output])
+                if fresh { try? FS.remove(request.output) } else { try? FileText.removeContents(of: request.output) }
+                throw error
+            }
+            progress.message("Wrote sysroot \(request.output)")
+            return
+        }
         let scratch = try makeTemporaryDirectory(under: request.workdir ?? outDir)
         defer { try? FS.remove(scratch) }
         let raw = scratch + "/disk.raw", mnt = scratch + "/mnt"
@@ -71,7 +93,7 @@ public struct ComposeImage {
         progress.message("[2/4] Deploying \(ref) (\(checksum.prefix(12)), kernel \(kver)) into a new sysroot")
         try deploy(sysrootPath: mnt, repoPath: request.repo, ref: ref, checksum: checksum, osname: osname,
                    kernelArgs: ["root=LABEL=\(Self.rootLabel)", "rw", "console=tty0", "console=ttyS0,115200n8"]
-                       + manifestArgs + request.kernelArgs)
+                       + manifestArgs + request.kernelArgs, bootloader: true)
 
         progress.message("[3/4] Installing the bootloader (extlinux, reading libostree's syslinux.cfg)")
         try withContext("Installing extlinux") {
@@ -121,11 +143,20 @@ public struct ComposeImage {
 
     /// Makes the sysroot, pulls the commit into its repo, and deploys it with libostree.
     func deploy(sysrootPath: String, repoPath: String, ref: String, checksum: String, osname: String,
-                kernelArgs: [String]) throws {
+                kernelArgs: [String], bootloader: Bool) throws {
         let sysroot = try withContext("Initializing the sysroot") { try Sysroot.initialize(path: sysrootPath, osname: osname) }
         let target = try sysroot.repo()
-        try withContext("Configuring the sysroot repo") { try target.setConfig("sysroot", "bootloader", "syslinux") }
+        try withContext("Configuring the sysroot repo") { try target.setConfig("sysroot", "bootloader", bootloader ? "syslinux" : "none") }
         try withContext("Pulling \(ref) into the image") { try target.pullLocal(from: repoPath, refs: [ref]) }
+        let origin = KeyFile()
+        origin.set("origin", "refspec", ref)
+        guard bootloader else {
+            let deployment = try withContext("Deploying \(ref)") {
+                try sysroot.deployTree(osname: osname, revision: checksum, origin: origin, merge: nil, kernelArgs: kernelArgs)
+            }
+            try withContext("Writing the boot configuration") { try sysroot.simpleWriteDeployment(osname: osname, new: deployment, merge: nil) }
+            return
+        }
         // libostree's syslinux backend rewrites boot/loader/syslinux.cfg, keeping lines
         // outside its LABEL entries; the first version must exist and be reached through
         // boot/syslinux/syslinux.cfg, where extlinux looks.
@@ -144,8 +175,6 @@ public struct ComposeImage {
             try Subprocess.run(["cp", source, boot + "/syslinux/" + module])
         }
         try FS.symlink("../loader/syslinux.cfg", at: boot + "/syslinux/syslinux.cfg")
-        let origin = KeyFile()
-        origin.set("origin", "refspec", ref)
         let deployment = try withContext("Deploying \(ref)") {
             try sysroot.deployTree(osname: osname, revision: checksum, origin: origin, merge: nil, kernelArgs: kernelArgs)
         }

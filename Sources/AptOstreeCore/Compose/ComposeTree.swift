@@ -61,8 +61,9 @@ public struct ComposeTree: Sendable {
         let bootstrap = Bootstrap(treefile: tf, architecture: arch, lists: lists, archives: cache + "/archives",
                                   hookDirectory: hookDir, progress: progress)
         if request.dryRun {
-            try bootstrap.simulate(scratch: scratch)
-            progress.message("--dry-run complete; exiting")
+            let installs = try lists.simulate(variant: tf.variant, packages: tf.effectivePackages)
+            for line in installs { progress.message("  " + line) }
+            progress.message("\(installs.count) packages; --dry-run complete; exiting")
             return .dryRun
         }
         let root = scratch + "/root"
