@@ -1,12 +1,47 @@
 #!/bin/bash
-# The demo: builds apt-ostree, makes an OSTree sysroot in .cache/demo-sysroot with three
-# deployments of small trees, and walks through status, rollback, kargs, deploy and cleanup.
+# The demo: builds apt-ostree; composes manifests/minimal.yaml (Debian 12 from the mirror, with
+# mmdebstrap; apt lists and packages cached in .cache/compose) into the repo .cache/demo-repo and
+# deploys it into the sysroot folder .cache/demo-composed; walks through status, kargs and
+# rollback there; with DEMO_BOOT=1 also boots a disk image of it under QEMU. Then, on a sysroot
+# of small synthetic trees (.cache/demo-sysroot), deploy by version, cleanup, and the daemon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "demo.sh: needs root (it makes a real OSTree sysroot)" >&2; exit 1; }
 scripts/install-deps.sh
 swift build
 bin=$PWD/.build/debug/apt-ostree
+say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+# Compose a real Debian base and deploy it.
+repo=$PWD/.cache/demo-repo
+composed=$PWD/.cache/demo-composed
+[ -d "$repo" ] || ostree init --repo="$repo" --mode=archive
+say apt-ostree compose tree manifests/minimal.yaml --repo="$repo" --cachedir=.cache/compose
+"$bin" compose tree manifests/minimal.yaml --repo="$repo" --cachedir=.cache/compose || [ $? = 77 ]
+say apt-ostree compose tree manifests/minimal.yaml --repo="$repo" --cachedir=.cache/compose '# again: nothing changed, exit 77'
+"$bin" compose tree manifests/minimal.yaml --repo="$repo" --cachedir=.cache/compose || echo "(exit $?)"
+if [ -d "$composed" ]; then
+    chattr -i "$composed"/ostree/deploy/*/deploy/* 2>/dev/null || true
+    rm -rf "$composed"
+fi
+say apt-ostree compose image debian/bookworm/x86_64/minimal "$composed" --format=sysroot --repo="$repo"
+"$bin" compose image debian/bookworm/x86_64/minimal "$composed" --format=sysroot --repo="$repo"
+cstep() { say apt-ostree "$@" --sysroot="$composed"; "$bin" "$@" --sysroot="$composed"; }
+cstep status
+cstep kargs --append=console=ttyS0,115200n8
+cstep rollback
+cstep status -v
+say dpkg-query --admindir="$composed/ostree/deploy/debian/deploy/*/usr/lib/sysimage/dpkg" -W systemd linux-image-amd64
+dpkg-query --admindir="$(ls -d "$composed"/ostree/deploy/debian/deploy/*/usr/lib/sysimage/dpkg | head -1)" -W systemd linux-image-amd64
+if [ "${DEMO_BOOT:-0}" = 1 ]; then
+    say apt-ostree compose image debian/bookworm/x86_64/minimal .cache/demo-minimal.qcow2 --format=qcow2 --repo="$repo"
+    "$bin" compose image debian/bookworm/x86_64/minimal .cache/demo-minimal.qcow2 --format=qcow2 --repo="$repo" --karg=systemd.show_status=1
+    say scripts/boot-vm.sh .cache/demo-minimal.qcow2
+    scripts/boot-vm.sh .cache/demo-minimal.qcow2 300 .cache/demo-console.log
+    grep -a "login:" .cache/demo-console.log | tail -1
+fi
+
+# A sysroot of small synthetic trees, three versions of one ref.
 sysroot=$PWD/.cache/demo-sysroot
 if [ -d "$sysroot" ]; then
     chattr -i "$sysroot"/ostree/deploy/*/deploy/* 2>/dev/null || true

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Installs apt-ostree into DESTDIR (default /): the client, the daemon, its D-Bus policy,
 # activation file and interface, the polkit actions, the systemd unit and the default config
-# (an existing config is kept). Builds release binaries first unless BIN_DIR is given.
+# (an existing config is kept), compose's initramfs hook and the example manifests. Builds release binaries first unless BIN_DIR is given.
 #
 #   scripts/install.sh [DESTDIR]
 set -euo pipefail
@@ -20,6 +20,11 @@ install -D -m 644 data/org.debian.aptostree1.xml "$dest/usr/share/dbus-1/interfa
 install -D -m 644 data/polkit-1/actions/org.debian.aptostree1.policy \
     "$dest/usr/share/polkit-1/actions/org.debian.aptostree1.policy"
 install -D -m 644 data/systemd/apt-ostreed.service "$dest/lib/systemd/system/apt-ostreed.service"
+# compose's data: the initramfs-tools hook it puts into every bootable tree, the example manifests.
+install -D -m 755 data/initramfs-tools/hooks/apt-ostree "$dest/usr/share/apt-ostree/initramfs-tools/hooks/apt-ostree"
+install -D -m 755 data/initramfs-tools/scripts/local-bottom/apt-ostree \
+    "$dest/usr/share/apt-ostree/initramfs-tools/scripts/local-bottom/apt-ostree"
+for m in manifests/*.yaml; do install -D -m 644 "$m" "$dest/usr/share/apt-ostree/$m"; done
 if [ ! -e "$dest/etc/apt-ostree/apt-ostreed.conf" ]; then
     install -D -m 644 data/apt-ostreed.conf "$dest/etc/apt-ostree/apt-ostreed.conf"
 fi

@@ -13,7 +13,9 @@ import Testing
                   "usr/share/dbus-1/system-services/org.debian.aptostree1.service",
                   "usr/share/dbus-1/interfaces/org.debian.aptostree1.xml",
                   "usr/share/polkit-1/actions/org.debian.aptostree1.policy", "lib/systemd/system/apt-ostreed.service",
-                  "etc/apt-ostree/apt-ostreed.conf"] {
+                  "etc/apt-ostree/apt-ostreed.conf", "usr/share/apt-ostree/initramfs-tools/hooks/apt-ostree",
+                  "usr/share/apt-ostree/initramfs-tools/scripts/local-bottom/apt-ostree",
+                  "usr/share/apt-ostree/manifests/minimal.yaml"] {
             #expect(FileManager.default.fileExists(atPath: "\(dest)/\(f)"), "missing \(f)")
         }
         // The activation file starts the daemon where the package puts it.
@@ -26,6 +28,12 @@ import Testing
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("\"version\" : \"1.0\""))
         #expect(status.stderr.contains("running the engine in-process"))
+        // The installed engine finds compose's data where the package puts it (../share/apt-ostree).
+        let bad = dest + "/bad.yaml"
+        try "ref: a/b\nsuite: bookworm\nmirror: http://127.0.0.1:9/debian\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        #expect(try run(["ostree", "init", "--repo=\(dest)/repo", "--mode=archive"]).status == 0)
+        let compose = try run(["\(dest)/usr/bin/apt-ostree", "compose", "tree", bad, "--repo=\(dest)/repo"])
+        #expect(compose.status == 1 && compose.stderr.contains("Could not connect to 127.0.0.1:9"), "\(compose.stderr)")
         // A second install keeps an edited config.
         try "[Daemon]\nIdleExitTimeout=5\n".write(toFile: "\(dest)/etc/apt-ostree/apt-ostreed.conf", atomically: true, encoding: .utf8)
         #expect(try run([packageRoot.appendingPathComponent("scripts/install.sh").path, dest], environment: ["BIN_DIR": bin]).status == 0)

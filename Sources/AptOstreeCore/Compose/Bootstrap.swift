@@ -27,11 +27,13 @@ struct Bootstrap {
         if !packages.isEmpty { args.append("--include=" + packages.joined(separator: ",")) }
         args += tf.keyrings.map { "--keyring=" + $0 }
         let q = shellQuote
-        // Current package lists and cached .debs in (hard links; a copy across filesystems).
+        // Current package lists and cached .debs in (hard links; a copy across filesystems); not
+        // lists/partial or the lock, which apt makes itself with the owner its download sandbox needs.
         args.append("--setup-hook=mkdir -p \"$1/var/lib/apt/lists\" \"$1/var/cache/apt/archives\" \"$1/etc/apt/preferences.d\""
-                    + " && { cp -al \(q(lists.listsDirectory))/. \"$1/var/lib/apt/lists/\" 2>/dev/null || cp -a \(q(lists.listsDirectory))/. \"$1/var/lib/apt/lists/\"; }"
-                    + " && { cp -al \(q(archives))/. \"$1/var/cache/apt/archives/\" 2>/dev/null || cp -a \(q(archives))/. \"$1/var/cache/apt/archives/\"; }"
-                    + " && rm -f \"$1/var/lib/apt/lists/lock\"")
+                    + " && for f in \(q(lists.listsDirectory))/*; do [ -f \"$f\" ] && [ \"${f##*/}\" != lock ] || continue;"
+                    + " cp -l \"$f\" \"$1/var/lib/apt/lists/\" 2>/dev/null || cp \"$f\" \"$1/var/lib/apt/lists/\"; done"
+                    + " && for f in \(q(archives))/*.deb; do [ -f \"$f\" ] || continue;"
+                    + " cp -l \"$f\" \"$1/var/cache/apt/archives/\" 2>/dev/null || cp \"$f\" \"$1/var/cache/apt/archives/\"; done")
         if !tf.excludePackages.isEmpty {
             let prefs = tf.excludePackages.map { "Package: \($0)\nPin: release *\nPin-Priority: -1\n" }.joined(separator: "\n")
             args.append("--setup-hook=printf '%s' \(q(prefs)) > \"$1\(Self.excludePreferences)\"")

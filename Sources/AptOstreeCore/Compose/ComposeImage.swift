@@ -198,5 +198,7 @@ func makeTemporaryDirectory(under parent: String) throws -> String {
     try FS.makeDirectories(parent)
     var template = Array((parent + "/apt-ostree-compose.XXXXXX").utf8CString)
     guard let p = mkdtemp(&template) else { throw FS.error(parent) }
+    // apt's download sandbox (user _apt) must reach the tree's lists/partial below it.
+    chmod(p, 0o755)
     return String(cString: p)
 }

@@ -36,6 +36,7 @@ public struct ComposeTree: Sendable {
         if let w = request.workdir, FS.kind(w) != .directory { throw AptOstreeError(.invalidArgument, "--workdir \(w) is not a folder") }
         if let c = request.cachedir { try FS.makeDirectories(c) }
         let arch = try tf.architecture ?? hostArchitecture()
+        let hookDir = try dataDirectory() + "/initramfs-tools"
         let scratch = try makeTemporaryDirectory(under: request.workdir ?? request.cachedir ?? "/var/tmp")
         defer { removeScratch(scratch) }
         let cache = request.cachedir ?? scratch + "/cache"
@@ -45,7 +46,6 @@ public struct ComposeTree: Sendable {
         let lists = AptLists(treefile: tf, architecture: arch, directory: cache + "/apt")
         try lists.update(progress: progress)
         try lists.checkPackagesExist(tf.effectivePackages)
-        let hookDir = try dataDirectory() + "/initramfs-tools"
         let inputHash = sha256Hex([
             Self.formatVersion, tf.json.serialized(pretty: false), loaded.scriptTexts.joined(separator: "\0"),
             try lists.releaseDigest(), try FileText.read(hookDir + "/hooks/apt-ostree"),
