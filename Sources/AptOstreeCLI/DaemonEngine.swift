@@ -88,6 +88,15 @@ final class DaemonEngine: Engine, @unchecked Sendable {
         try runTransaction(options, "Cleanup", [VariantCodec.variant(.strings(request.elements))], progress: progress)
     }
 
+    func changePackages(_ options: SysrootOptions, _ request: PackageChangeRequest, progress: ProgressSink) throws -> Bool {
+        try runTransactionChangingDefault(options, "PkgChange", [VariantCodec.variant(request.json), VariantCodec.dictionary([:])],
+                                          progress: progress)
+    }
+
+    func refreshMetadata(_ options: SysrootOptions, progress: ProgressSink) throws {
+        try runTransaction(options, "RefreshMd", [VariantCodec.dictionary([:])], progress: progress)
+    }
+
     func reload(_ options: SysrootOptions) throws {
         let r = try bus.call(owner, BusNames.sysrootPath, BusNames.sysrootInterface, "ReloadConfig", nil)
         g_variant_unref(r)

@@ -17,6 +17,10 @@ public protocol Engine: Sendable {
     func kargs(_ options: SysrootOptions, _ request: KargsRequest, progress: ProgressSink) throws -> Bool
     /// `cleanup`.
     func cleanup(_ options: SysrootOptions, _ request: CleanupRequest, progress: ProgressSink) throws
+    /// `install` / `uninstall`; returns whether a new deployment was written.
+    func changePackages(_ options: SysrootOptions, _ request: PackageChangeRequest, progress: ProgressSink) throws -> Bool
+    /// `refresh-md`: apt's package lists into the cache.
+    func refreshMetadata(_ options: SysrootOptions, progress: ProgressSink) throws
     /// `reload`: re-read configuration and sysroot state.
     func reload(_ options: SysrootOptions) throws
     /// `cancel`: cancels the running transaction; returns its title, or nil when none runs.

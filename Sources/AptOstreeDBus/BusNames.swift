@@ -62,6 +62,15 @@ public enum Introspection {
               <arg type="s" name="current" direction="out"/>
               <arg type="s" name="result" direction="out"/>
             </method>
+            <method name="PkgChange">
+              <arg type="a{sv}" name="request" direction="in"/>
+              <arg type="a{sv}" name="options" direction="in"/>
+              <arg type="s" name="transaction_address" direction="out"/>
+            </method>
+            <method name="RefreshMd">
+              <arg type="a{sv}" name="options" direction="in"/>
+              <arg type="s" name="transaction_address" direction="out"/>
+            </method>
             <method name="Cleanup">
               <arg type="as" name="elements" direction="in"/>
               <arg type="s" name="transaction_address" direction="out"/>

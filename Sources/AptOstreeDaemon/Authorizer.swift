@@ -13,6 +13,8 @@ public struct Authorizer: Sendable {
         "DeployCommit": "deploy",
         "ModifyKernelArgs": "bootconfig",
         "Cleanup": "cleanup",
+        "PkgChange": "install-uninstall-packages",
+        "RefreshMd": "repo-refresh",
         "Reload": "reload-daemon",
         "ReloadConfig": "reload-daemon",
         "Cancel": "cancel",

@@ -281,6 +281,15 @@ public final class Daemon: @unchecked Sendable {
             guard request.isModification else { throw AptOstreeError(.invalidArgument, "ModifyKernelArgs: the request changes nothing") }
             title = "kargs"
             work = { p in _ = try engine.kargs(options, request, progress: p) }
+        case "PkgChange":
+            let request = try PackageChangeRequest(json: argumentJSON(params, 0))
+            title = request.uninstall.isEmpty ? "install \(request.install.joined(separator: " "))"
+                : request.install.isEmpty ? "uninstall \(request.uninstall.joined(separator: " "))"
+                : "install \(request.install.joined(separator: " ")) uninstall \(request.uninstall.joined(separator: " "))"
+            work = { p in _ = try engine.changePackages(options, request, progress: p) }
+        case "RefreshMd":
+            title = "refresh-md"
+            work = { p in try engine.refreshMetadata(options, progress: p) }
         case "Cleanup":
             let elements = argumentJSON(params, 0).arrayValue?.compactMap(\.stringValue) ?? []
             let request = try CleanupRequest(elements: elements)

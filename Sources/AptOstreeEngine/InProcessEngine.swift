@@ -39,6 +39,16 @@ public struct InProcessEngine: Engine {
         _ = try Cleanup(context: try SysrootContext(options), progress: progress).run(request)
     }
 
+    public func changePackages(_ options: SysrootOptions, _ request: PackageChangeRequest, progress: ProgressSink) throws -> Bool {
+        try requireRoot(request.uninstall.isEmpty ? "install" : "uninstall")
+        return try PackageLayering(context: try SysrootContext(options), progress: progress).run(request).deployed
+    }
+
+    public func refreshMetadata(_ options: SysrootOptions, progress: ProgressSink) throws {
+        try requireRoot("refresh-md")
+        try RefreshMetadata(context: try SysrootContext(options), progress: progress).run()
+    }
+
     /// Nothing is cached in-process: every command reads the sysroot afresh.
     public func reload(_ options: SysrootOptions) throws {}
 

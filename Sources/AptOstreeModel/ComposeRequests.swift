@@ -60,3 +60,49 @@ public struct ComposeImageRequest: Sendable {
         self.output = output
     }
 }
+
+/// `install` / `uninstall` (rpm-ostree's options where they apply).
+public struct PackageChangeRequest: Sendable, Equatable {
+    /// Package names, or paths of local .deb files.
+    public var install: [String] = []
+    /// Layered packages to take out.
+    public var uninstall: [String] = []
+    /// Resolve and print, change nothing.
+    public var dryRun = false
+    /// Asking for what is already requested (or not requested) is not an error.
+    public var idempotent = false
+    /// Allow requesting a package the base already has.
+    public var allowInactive = false
+    /// Do not refresh package lists; use what the cache has.
+    public var cacheOnly = false
+    /// Download, change nothing else.
+    public var downloadOnly = false
+
+    public init(install: [String] = [], uninstall: [String] = []) {
+        self.install = install
+        self.uninstall = uninstall
+    }
+
+    /// As a JSON object (the D-Bus `a{sv}`).
+    public var json: JSONValue {
+        .object(["install": .strings(install), "uninstall": .strings(uninstall), "dry-run": .bool(dryRun),
+                 "idempotent": .bool(idempotent), "allow-inactive": .bool(allowInactive),
+                 "cache-only": .bool(cacheOnly), "download-only": .bool(downloadOnly)])
+    }
+
+    /// Reads the JSON form; wrong types are an error.
+    public init(json: JSONValue) throws {
+        func strings(_ k: String) throws -> [String] {
+            guard let v = json[k] else { return [] }
+            guard let a = v.arrayValue else { throw AptOstreeError(.invalidArgument, "'\(k)' must be a string list") }
+            return try a.map { guard let s = $0.stringValue else { throw AptOstreeError(.invalidArgument, "'\(k)' must be a string list") }; return s }
+        }
+        install = try strings("install")
+        uninstall = try strings("uninstall")
+        dryRun = json["dry-run"]?.boolValue ?? false
+        idempotent = json["idempotent"]?.boolValue ?? false
+        allowInactive = json["allow-inactive"]?.boolValue ?? false
+        cacheOnly = json["cache-only"]?.boolValue ?? false
+        downloadOnly = json["download-only"]?.boolValue ?? false
+    }
+}

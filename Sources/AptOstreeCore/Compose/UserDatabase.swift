@@ -13,6 +13,11 @@ struct UserDatabase {
     var users: [User] = []
     var groups: [Group] = []
 
+    init(users: [User], groups: [Group]) {
+        self.users = users
+        self.groups = groups
+    }
+
     /// Reads the tree's files; missing files give an empty database.
     init(root: String) throws {
         let etc = FS.kind(root + "/usr/etc") == .directory ? root + "/usr/etc" : root + "/etc"
@@ -47,14 +52,14 @@ struct UserDatabase {
 
     /// sysusers.d lines: each group with its id, each user with uid:gid, GECOS, home and
     /// shell, then supplementary memberships. root is systemd's own (basic.conf).
-    func sysusersLines() -> [String] {
+    func sysusersLines(memberships: [Group]? = nil) -> [String] {
         func quoted(_ s: String) -> String { s.isEmpty ? "-" : "\"\(s.filter { $0 != "\"" })\"" }
         var lines: [String] = []
         for g in groups where g.gid != 0 { lines.append("g \(g.name) \(g.gid)") }
         for u in users where u.uid != 0 {
             lines.append("u \(u.name) \(u.uid):\(u.gid) \(quoted(u.gecos)) \(u.home.isEmpty ? "-" : u.home) \(u.shell.isEmpty ? "-" : u.shell)")
         }
-        for g in groups where g.gid != 0 {
+        for g in memberships ?? groups where g.gid != 0 {
             for m in g.members where users.contains(where: { $0.name == m }) { lines.append("m \(m) \(g.name)") }
         }
         return lines

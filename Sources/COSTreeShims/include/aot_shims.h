@@ -5,6 +5,7 @@
 #pragma once
 #include <ostree.h>
 #include <gio/gio.h>
+#include <sys/xattr.h>
 
 /* The string value of `key` in an a{sv} dictionary, or NULL; the result is
  * owned by the caller (g_free). */

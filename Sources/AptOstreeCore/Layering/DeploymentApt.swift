@@ -1,0 +1,143 @@
+import AptOstreeModel
+import AptOstreePOSIX
+
+/// apt, pointed at a deployment: the machine's sources and keys (the deployment's merged
+/// /etc/apt, which the admin edits), a dpkg status file (the base tree's, or a layer's), and
+/// a cache of package lists and downloaded .debs in the stateroot's /var/cache/apt-ostree
+/// (/var/cache/apt-ostree on the running system). apt resolves and downloads; nothing else
+/// decides what gets installed.
+public struct DeploymentApt: Sendable {
+    /// The deployment's /etc/apt.
+    public let etcApt: String
+    /// The dpkg status file resolution starts from.
+    public let status: String
+    /// apt's extended_states (auto-installed marks), or /dev/null.
+    public let extendedStates: String
+    /// The cache folder (lists/, archives/, apt.conf).
+    public let cache: String
+    /// dpkg's architecture name.
+    public let architecture: String
+
+    public init(etcApt: String, status: String, extendedStates: String, cache: String, architecture: String) {
+        self.etcApt = etcApt
+        self.status = status
+        self.extendedStates = extendedStates
+        self.cache = cache
+        self.architecture = architecture
+    }
+
+    var configPath: String { cache + "/apt.conf" }
+    var archives: String { cache + "/archives" }
+    var environment: [String] { ["APT_CONFIG=\(configPath)", "LC_ALL=C.UTF-8", "DEBIAN_FRONTEND=noninteractive"] }
+
+    /// Writes the configuration file apt reads through APT_CONFIG.
+    func writeConfig() throws {
+        for d in ["/lists/partial", "/archives/partial", "/state"] { try FS.makeDirectories(cache + d) }
+        try FS.writeFile(configPath, """
+            Dir "/";
+            Dir::State "\(cache)/state";
+            Dir::State::Lists "\(cache)/lists";
+            Dir::State::status "\(status)";
+            Dir::State::extended_states "\(extendedStates)";
+            Dir::Cache "\(cache)";
+            Dir::Cache::Archives "\(archives)";
+            Dir::Cache::pkgcache "";
+            Dir::Cache::srcpkgcache "";
+            Dir::Etc "\(etcApt)";
+            Dir::Etc::main "/dev/null";
+            Dir::Log "\(cache)/state";
+            APT::Architecture "\(architecture)";
+            APT::Architectures { "\(architecture)"; };
+            APT::Sandbox::User "root";
+            Acquire::Languages "none";
+            Acquire::Retries "3";
+            Debug::NoLocking "true";
+
+            """)
+    }
+
+    /// `apt-get update` into the cache (refresh-md): apt's If-Modified-Since makes an
+    /// unchanged archive cheap.
+    public func update(progress: ProgressSink) throws {
+        try writeConfig()
+        var errors: [String] = []
+        let status = try Subprocess.run(["apt-get", "-q", "-o", "APT::Update::Error-Mode=any", "update"],
+                                        environment: environment, allowFailure: true) { line in
+            if line.hasPrefix("Get:") || line.hasPrefix("Err:") || line.hasPrefix("Hit:") { progress.message("  " + line) }
+            if line.hasPrefix("E: ") && !line.hasPrefix("E: Some index files failed") { errors.append(String(line.dropFirst(3))) }
+        }
+        if status != 0 {
+            throw AptOstreeError(.failed, "Updating package lists: " + (errors.isEmpty ? "apt-get update exited with status \(status)" : errors.joined(separator: "; ")))
+        }
+    }
+
+    /// Whether package lists were ever fetched into the cache.
+    public var hasLists: Bool {
+        ((try? FileText.entries(of: cache + "/lists")) ?? []).contains { $0.hasSuffix("_Packages") || $0.hasSuffix("_Packages.lz4") }
+    }
+
+    /// One package apt decided to install.
+    public struct Planned: Sendable, Equatable {
+        public var name: String
+        public var version: String
+        public var architecture: String
+        /// The file apt downloads it to.
+        public var fileName: String {
+            "\(name)_\(version.replacingColons)_\(architecture).deb"
+        }
+    }
+
+    /// What apt would install for `packages` (names, `name=version`, or paths of local .debs)
+    /// on top of the status file: its own resolution, with the reasons it gives on failure.
+    public func plan(_ packages: [String]) throws -> [Planned] {
+        try writeConfig()
+        var planned: [Planned] = [], errors: [String] = []
+        let status = try Subprocess.run(["apt-get", "-s", "-q", "install", "--no-remove"] + packages,
+                                        environment: environment, tailLines: 20, allowFailure: true) { line in
+            // "Inst NAME (VERSION RELEASE [ARCH])"
+            if line.hasPrefix("Inst ") {
+                let f = line.split(separator: " ")
+                let arch = line.split(separator: "[").last.map { String($0.prefix(while: { $0 != "]" })) } ?? architecture
+                if f.count >= 3 { planned.append(Planned(name: String(f[1]), version: String(f[2].dropFirst()), architecture: arch)) }
+            } else if line.hasPrefix("E: ") || line.hasPrefix(" ") {
+                let text = line.hasPrefix("E: ") ? String(line.dropFirst(3)) : String(line.drop(while: { $0 == " " }))
+                if !text.isEmpty { errors.append(text) }
+            }
+        }
+        if status != 0 {
+            let missing = errors.filter { $0.hasPrefix("Unable to locate package") }
+            if !missing.isEmpty {
+                throw AptOstreeError(.notFound, "Packages not found: " + missing.map { String($0.dropFirst("Unable to locate package ".count)) }.joined(separator: ", "))
+            }
+            throw AptOstreeError(.conflict, "apt cannot install \(packages.joined(separator: " ")): " + errors.joined(separator: " "))
+        }
+        return planned
+    }
+
+    /// Downloads the planned packages into the cache (apt verifies their hashes against the
+    /// signed lists); returns their paths.
+    public func download(_ packages: [String], planned: [Planned], progress: ProgressSink) throws -> [String] {
+        try writeConfig()
+        var errors: [String] = []
+        let status = try Subprocess.run(["apt-get", "-q", "-y", "--download-only", "--no-remove", "install"] + packages,
+                                        environment: environment, tailLines: 10, allowFailure: true) { line in
+            if line.hasPrefix("Get:") { progress.message("  " + line) }
+            if line.hasPrefix("E: ") { errors.append(String(line.dropFirst(3))) }
+        }
+        if status != 0 {
+            throw AptOstreeError(.failed, "Downloading packages: " + (errors.isEmpty ? "apt-get exited with status \(status)" : errors.joined(separator: "; ")))
+        }
+        return try planned.map { p in
+            let path = archives + "/" + p.fileName
+            guard FS.kind(path) == .regular else { throw AptOstreeError(.failed, "apt did not download \(p.fileName)") }
+            return path
+        }
+    }
+}
+
+extension String {
+    /// apt's file names encode an epoch's colon as %3a.
+    var replacingColons: String {
+        split(separator: ":", omittingEmptySubsequences: false).joined(separator: "%3a")
+    }
+}

@@ -1,0 +1,166 @@
+import AptOstreeModel
+import AptOstreePOSIX
+import OSTreeKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Builds a layered commit: the base commit plus packages, installed by the real dpkg with
+/// their maintainer scripts, as design section 3 describes.
+///
+/// 1. A hard-link checkout of the base (in the repo's tmp, so links work) is the lower layer
+///    of an overlayfs; dpkg's writes land in the upper folder, never in the repo's objects.
+/// 2. dpkg runs in bubblewrap with the merged tree as `/`, /etc bound from usr/etc, dpkg's
+///    and its helpers' state bound from usr/lib/sysimage, a scratch /var, no network, and a
+///    policy-rc.d that keeps services from starting.
+/// 3. The upper folder is cleaned (whiteouts and opaque markers recorded and removed,
+///    overlay xattrs stripped, sandbox leftovers dropped), /var content becomes tmpfiles.d
+///    lines, new users sysusers.d lines, and it is committed onto the base's tree.
+/// Nothing reaches the repo's refs or the deployments until the commit; every scratch
+/// folder and mount goes on every path out.
+struct LayerBuilder {
+    let repo: Repo
+    /// The repo's folder (its tmp/ is where the scratch goes).
+    let repoPath: String
+    let progress: ProgressSink
+
+    struct Output {
+        var checksum: String
+        var packages: [PackageEntry]
+    }
+
+    /// Installs `debs` (paths) onto `base`; `requested` names go into the metadata.
+    func build(base: String, debs: [String], requested: [String], metadata extra: [String: MetadataValue]) throws -> Output {
+        let scratch = try makeTemporaryDirectory(under: repoPath + "/tmp")
+        let lower = scratch + "/lower", upper = scratch + "/upper", work = scratch + "/work"
+        let merged = scratch + "/merged", varDir = scratch + "/var", debDir = scratch + "/debs"
+        var mounted = false
+        defer {
+            if mounted { _ = try? Subprocess.run(["umount", merged]) }
+            try? FS.remove(scratch)
+        }
+        for d in [upper, work, merged, varDir, debDir] { try FS.makeDirectories(d) }
+        progress.message("Checking out base \(base.prefix(12))")
+        try withContext("Checking out the base") { try repo.checkoutHardlinked(base, to: lower) }
+        for (i, deb) in debs.enumerated() {
+            // Numbered links keep the names dpkg sees unique and the files read-only to it.
+            if link(deb, debDir + "/\(i)-" + FS.basename(of: deb)) != 0 {
+                try Subprocess.run(["cp", deb, debDir + "/\(i)-" + FS.basename(of: deb)])
+            }
+        }
+        try withContext("Mounting the overlay") {
+            try Subprocess.run(["mount", "-t", "overlay", "overlay", "-o", "lowerdir=\(lower),upperdir=\(upper),workdir=\(work)", merged])
+        }
+        mounted = true
+        try progress.checkpoint()
+
+        // State that dpkg and its helpers keep under /var lives in the image.
+        var binds: [String] = []
+        for (varPath, sysimage) in TreeTransform.sysimageMoves where varPath != "/var/lib/apt/extended_states" {
+            try FS.makeDirectories(merged + sysimage)
+            binds += ["--bind", merged + sysimage, varPath]
+        }
+        try FS.writeFile(merged + "/usr/sbin/policy-rc.d", "#!/bin/sh\n# apt-ostree: no service starts while layering\nexit 101\n", mode: 0o755)
+        let argv = ["bwrap", "--bind", merged, "/", "--bind", merged + "/usr/etc", "/etc", "--bind", varDir, "/var"] + binds
+            + ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--ro-bind", debDir, "/run/apt-ostree-debs",
+               "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--die-with-parent",
+               "--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+               "--setenv", "LC_ALL", "C.UTF-8", "--setenv", "DEBIAN_FRONTEND", "noninteractive", "--chdir", "/",
+               "sh", "-c", "exec dpkg --log=/dev/null --force-confdef --force-confold --install /run/apt-ostree-debs/*.deb"]
+        progress.message("Running dpkg on \(debs.count) package\(debs.count == 1 ? "" : "s") in a sandbox")
+        try withContext("dpkg") {
+            try Subprocess.run(argv, tailLines: 8) { line in
+                if line.hasPrefix("Setting up ") || line.hasPrefix("Unpacking ") || line.hasPrefix("dpkg: ") {
+                    progress.message("  " + line)
+                }
+            }
+        }
+        try progress.checkpoint()
+        try FS.remove(merged + "/usr/sbin/policy-rc.d")
+        try withContext("Unmounting the overlay") { try Subprocess.run(["umount", merged]) }
+        mounted = false
+
+        progress.message("Committing the layer")
+        let cleaned = try UpperLayer(upper: upper, lower: lower).clean()
+        var tmpfiles: [String] = []
+        try convertVar(varDir, lower: lower, upper: upper, &tmpfiles)
+        if !tmpfiles.isEmpty {
+            try FS.makeDirectories(upper + "/usr/lib/tmpfiles.d")
+            try FS.writeFile(upper + "/usr/lib/tmpfiles.d/apt-ostree-layer.conf",
+                             "# Written by apt-ostree: what layered packages put in /var.\n" + tmpfiles.joined(separator: "\n") + "\n")
+        }
+        try writeSysusers(lower: lower, upper: upper)
+        let statusText = try FileText.read(FS.kind(upper + "/usr/lib/sysimage/dpkg/status") == .regular
+                                           ? upper + "/usr/lib/sysimage/dpkg/status" : lower + "/usr/lib/sysimage/dpkg/status")
+        let packages = Deb822.installedPackages(status: statusText).map {
+            PackageEntry(name: $0.name, version: $0.version, architecture: $0.architecture)
+        }
+        let baseCommit = try repo.loadCommit(base)
+        var metadata = extra
+        metadata[StatusReader.MetaKey.clientLayer] = .bool(true)
+        metadata[StatusReader.MetaKey.packages] = .strings(requested)
+        metadata[ComposeTree.MetaKey.packageList] = .packages(packages)
+        if let v = baseCommit.version { metadata["version"] = .string(v) }
+        if let k = baseCommit.metadataString("ostree.linux") { metadata["ostree.linux"] = .string(k) }
+        if let b = baseCommit.metadataBool("ostree.bootable") { metadata["ostree.bootable"] = .bool(b) }
+        let checksum = try withContext("Committing the layer") {
+            try repo.writeLayerCommit(base: base, upper: upper, removals: cleaned.removals, opaqueDirectories: cleaned.opaque,
+                                      subject: "apt-ostree layer: " + requested.joined(separator: " "), metadata: metadata,
+                                      ref: nil, timestamp: UInt64(time(nil)))
+        }
+        return Output(checksum: checksum, packages: packages)
+    }
+
+    /// What maintainer scripts wrote under the scratch /var: folders become tmpfiles.d `d`
+    /// lines (owner and mode kept), links `L` lines; files are state and are dropped. Paths
+    /// the tree's tmpfiles.d already declares are left alone.
+    func convertVar(_ varDir: String, lower: String, upper: String, _ lines: inout [String]) throws {
+        var declared = Set<String>()
+        for root in [lower, upper] {
+            declared.formUnion(try TreeTransform(root: root, requireKernel: false).declaredTmpfilesPaths())
+        }
+        let users = try UserDatabase(root: FS.kind(upper + "/usr/etc/passwd") == .regular ? upper : lower)
+        // bwrap's mount points for the sysimage binds are not content.
+        let mountPoints = Set(TreeTransform.sysimageMoves.map(\.var))
+        for path in try FS.walk(varDir) {
+            let rel = "/var" + path.dropFirst(varDir.count)
+            if mountPoints.contains(rel) { continue }
+            if declared.contains(rel) { continue }
+            let st = try FS.lstatOf(path)
+            switch FS.kind(path) {
+            case .directory: lines.append(users.tmpfilesLine("d", rel, st))
+            case .symlink: lines.append("L \(rel) - - - - \(try FS.readLink(path))")
+            default: break
+            }
+        }
+        // Sysimage state a package created for the first time needs its link from /var; a
+        // state folder that stayed empty is dropped again.
+        for (varPath, sysimage) in TreeTransform.sysimageMoves where varPath != "/var/lib/apt/extended_states" {
+            guard FS.kind(upper + sysimage) == .directory, FS.kind(lower + sysimage) == .missing else { continue }
+            if try FileText.entries(of: upper + sysimage).isEmpty {
+                try FS.remove(upper + sysimage)
+            } else if !declared.contains(varPath) {
+                lines.append("L \(varPath) - - - - \(sysimage)")
+            }
+        }
+    }
+
+    /// Users and groups the packages added (the upper /usr/etc/passwd against the base's)
+    /// as sysusers.d lines, so they reach machines whose /etc/passwd was edited.
+    func writeSysusers(lower: String, upper: String) throws {
+        guard FS.kind(upper + "/usr/etc/passwd") == .regular || FS.kind(upper + "/usr/etc/group") == .regular else { return }
+        let before = try UserDatabase(root: lower)
+        var after = try UserDatabase(root: lower)
+        let changed = try UserDatabase(root: upper)
+        if FS.kind(upper + "/usr/etc/passwd") == .regular { after.users = changed.users }
+        if FS.kind(upper + "/usr/etc/group") == .regular { after.groups = changed.groups }
+        let added = UserDatabase(users: after.users.filter { u in !before.users.contains { $0.name == u.name } },
+                                 groups: after.groups.filter { g in !before.groups.contains { $0.name == g.name } })
+        // New users' memberships in any group, old ones included.
+        let lines = added.sysusersLines(memberships: after.groups)
+        guard !lines.isEmpty else { return }
+        try FS.makeDirectories(upper + "/usr/lib/sysusers.d")
+        try FS.writeFile(upper + "/usr/lib/sysusers.d/apt-ostree-layer.conf",
+                         "# Written by apt-ostree: users and groups layered packages created.\n" + lines.joined(separator: "\n") + "\n")
+    }
+}

@@ -1,0 +1,151 @@
+import AptOstreeModel
+import AptOstreePOSIX
+import OSTreeKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `install` and `uninstall`: a new deployment whose tree is the base commit plus the
+/// requested packages. The request lives in the origin (`[packages] requested=`), so every
+/// later deployment re-applies it onto its base. Layers are content addressed: the same
+/// base and the same resolved package set reuse the commit made before (ref
+/// `aptostree/layer/KEY`), so no dpkg runs twice for the same result.
+public struct PackageLayering {
+    /// Bumped when the layer a request produces changes.
+    static let formatVersion = "1"
+    /// Where reusable layer commits are kept.
+    public static let layerRefPrefix = "aptostree/layer/"
+
+    let context: SysrootContext
+    let progress: ProgressSink
+
+    public init(context: SysrootContext, progress: ProgressSink) {
+        self.context = context
+        self.progress = progress
+    }
+
+    /// What a change did.
+    public struct Result: Sendable, Equatable {
+        /// A new deployment was written.
+        public var deployed: Bool
+        /// The packages apt planned (dry run, download only, or the layer).
+        public var planned: [String]
+    }
+
+    public func run(_ request: PackageChangeRequest) throws -> Result {
+        try context.withLock(progress: progress) { try runLocked(request) }
+    }
+
+    func runLocked(_ request: PackageChangeRequest) throws -> Result {
+        let osname = try context.osname()
+        guard let src = context.sysroot.booted.flatMap({ $0.osname == osname ? $0 : nil }) ?? context.deployments(of: osname).first else {
+            throw AptOstreeError(.notFound, "No deployments for stateroot '\(osname)'")
+        }
+        let repo = try withContext("Opening repo") { try context.sysroot.repo() }
+        let commit = try repo.loadCommit(src.checksum)
+        let base = commit.metadataBool(StatusReader.MetaKey.clientLayer) == true ? (commit.parent ?? src.checksum) : src.checksum
+        let baseCommit = try repo.loadCommit(base)
+        let basePackages = Set((baseCommit.metadataPackages(ComposeTree.MetaKey.packageList) ?? []).map(\.name))
+        var origin = src.origin.map(OriginCodec.decode) ?? Origin()
+
+        // The new request set, checked the way rpm-ostree checks it.
+        var requested = origin.requestedPackages
+        for name in request.uninstall {
+            if let i = requested.firstIndex(of: name) {
+                requested.remove(at: i)
+            } else if basePackages.contains(name) {
+                throw AptOstreeError(.invalidArgument, "Package '\(name)' is in the base, not layered; use 'apt-ostree override remove \(name)' to take it out of the base")
+            } else if !request.idempotent {
+                throw AptOstreeError(.notFound, "Package '\(name)' is not layered")
+            }
+        }
+        for name in request.install {
+            if name.hasSuffix(".deb") || name.contains("/") {
+                throw AptOstreeError(.invalidArgument, "Installing local .deb files is not supported yet: \(name)")
+            }
+            guard Treefile.isPackageName(name) else { throw AptOstreeError(.invalidArgument, "'\(name)' is not a Debian package name") }
+            if requested.contains(name) {
+                if request.idempotent { continue }
+                throw AptOstreeError(.invalidArgument, "Package '\(name)' is already requested")
+            }
+            if basePackages.contains(name) && !request.allowInactive {
+                throw AptOstreeError(.invalidArgument, "Package '\(name)' is already in the base; use --allow-inactive to request it anyway")
+            }
+            requested.append(name)
+        }
+        if requested == origin.requestedPackages {
+            progress.message("No changes.")
+            return Result(deployed: false, planned: [])
+        }
+
+        // Resolution and download by apt, against the base's dpkg database.
+        let scratch = try makeTemporaryDirectory(under: context.varDirectory(osname: osname) + "/tmp")
+        defer { try? FS.remove(scratch) }
+        var checksum = base
+        var planned: [DeploymentApt.Planned] = []
+        if !requested.isEmpty {
+            let apt = try aptFor(src: src, base: base, repo: repo, scratch: scratch)
+            if !request.cacheOnly {
+                progress.message("Updating package lists")
+                try apt.update(progress: progress)
+            } else if !apt.hasLists {
+                throw AptOstreeError(.failed, "--cache-only: no package lists in \(apt.cache); run 'apt-ostree refresh-md' first")
+            }
+            planned = try withContext("Resolving") { try apt.plan(requested) }
+            progress.message("Resolved \(requested.count) requested package\(requested.count == 1 ? "" : "s") to \(planned.count) to install")
+            for p in planned { progress.message("  \(p.name) \(p.version)") }
+            if request.dryRun {
+                progress.message("Exiting because of '--dry-run' option")
+                return Result(deployed: false, planned: planned.map { "\($0.name) \($0.version)" })
+            }
+            try progress.checkpoint()
+            let debs = try apt.download(requested, planned: planned, progress: progress)
+            if request.downloadOnly {
+                progress.message("Exiting because of '--download-only' option")
+                return Result(deployed: false, planned: planned.map { "\($0.name) \($0.version)" })
+            }
+            try progress.checkpoint()
+            let key = sha256Hex(([Self.formatVersion, base] + planned.map { "\($0.name)=\($0.version)=\($0.architecture)" }.sorted()
+                                 + ["requested"] + requested.sorted()).joined(separator: "\n"))
+            if let cached = try repo.resolve(Self.layerRefPrefix + key, allowMissing: true) {
+                progress.message("Reusing layer \(cached.prefix(12)) (same base and packages)")
+                checksum = cached
+            } else {
+                let layer = try LayerBuilder(repo: repo, repoPath: repoPath, progress: progress)
+                    .build(base: base, debs: debs, requested: requested, metadata: [:])
+                checksum = layer.checksum
+                try repo.setRef(Self.layerRefPrefix + key, to: checksum)
+            }
+        } else if request.dryRun || request.downloadOnly {
+            return Result(deployed: false, planned: [])
+        }
+
+        origin.requestedPackages = requested
+        _ = try DeploymentWriter(context: context, progress: progress).write(
+            osname: osname, revision: checksum, origin: origin, originBase: src.origin, kernelArgs: nil)
+        progress.message(requested.isEmpty ? "Removed every layered package." : "Layered: \(requested.joined(separator: ", "))")
+        return Result(deployed: true, planned: planned.map { "\($0.name) \($0.version)" })
+    }
+
+    var repoPath: String { (context.options.path == "/" ? "" : context.options.path) + "/ostree/repo" }
+
+    /// The deployment folder of `d`.
+    func deploymentPath(_ d: Deployment) -> String {
+        (context.options.path == "/" ? "" : context.options.path) + "/ostree/deploy/\(d.osname)/deploy/\(d.checksum).\(d.deploySerial)"
+    }
+
+    /// apt for layering onto `base`: the machine's sources (the deployment's /etc/apt), the
+    /// base's dpkg status (read from the repo into `scratch`), the stateroot's cache.
+    func aptFor(src: Deployment, base: String, repo: Repo, scratch: String) throws -> DeploymentApt {
+        guard let status = try repo.readFile(commit: base, path: "/usr/lib/sysimage/dpkg/status") else {
+            throw AptOstreeError(.failed, "The base \(base.prefix(12)) has no dpkg database (/usr/lib/sysimage/dpkg/status); it was not composed for apt-ostree")
+        }
+        try FS.writeFile(scratch + "/status", status)
+        let states = try repo.readFile(commit: base, path: "/usr/lib/sysimage/apt/extended_states") ?? ""
+        try FS.writeFile(scratch + "/extended_states", states)
+        let arch = Deb822.parse(status).first { $0["Package"] == "dpkg" }?["Architecture"] ?? "amd64"
+        return DeploymentApt(etcApt: deploymentPath(src) + "/etc/apt", status: scratch + "/status",
+                             extendedStates: scratch + "/extended_states",
+                             cache: context.varDirectory(osname: src.osname) + "/cache/apt-ostree", architecture: arch)
+    }
+}
