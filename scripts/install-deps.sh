@@ -9,6 +9,7 @@ packages=(
     dbus-daemon polkitd libglib2.0-bin systemd       # private bus, real polkitd, gdbus and busctl
     hyperfine                                        # bench/
     mmdebstrap bubblewrap                            # compose: bootstrap, sandboxed scripts and initramfs
+    dpkg-dev                                         # dpkg-scanpackages: the tests' local apt repository
     fdisk extlinux syslinux-common qemu-utils        # compose image: partitions, bootloader, qcow2
     qemu-system-x86 bc                               # the vm tier and bench/compose boot images
 )

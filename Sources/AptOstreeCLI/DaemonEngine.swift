@@ -97,6 +97,26 @@ final class DaemonEngine: Engine, @unchecked Sendable {
         try runTransaction(options, "RefreshMd", [VariantCodec.dictionary([:])], progress: progress)
     }
 
+    func packages(_ options: SysrootOptions, revision: String?) throws -> PackageList {
+        let r = try bus.call(owner, try osPath(options), BusNames.osInterface, "GetPackages", aot_tuple_s(revision ?? ""), replyType: "(s)")
+        defer { g_variant_unref(r) }
+        return try PackageList(json: JSONParser.parse(replyString(r) ?? ""))
+    }
+
+    func search(_ options: SysrootOptions, terms: [String]) throws -> [String] {
+        let r = try bus.call(owner, try osPath(options), BusNames.osInterface, "Search",
+                             g_variant_new_tuple([VariantCodec.variant(.strings(terms))], 1), replyType: "(as)")
+        defer { g_variant_unref(r) }
+        return VariantCodec.json(r)[0]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    func info(_ options: SysrootOptions, names: [String]) throws -> String {
+        let r = try bus.call(owner, try osPath(options), BusNames.osInterface, "Info",
+                             g_variant_new_tuple([VariantCodec.variant(.strings(names))], 1), replyType: "(s)")
+        defer { g_variant_unref(r) }
+        return replyString(r) ?? ""
+    }
+
     func reload(_ options: SysrootOptions) throws {
         let r = try bus.call(owner, BusNames.sysrootPath, BusNames.sysrootInterface, "ReloadConfig", nil)
         g_variant_unref(r)

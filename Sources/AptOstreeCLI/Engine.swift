@@ -21,6 +21,12 @@ public protocol Engine: Sendable {
     func changePackages(_ options: SysrootOptions, _ request: PackageChangeRequest, progress: ProgressSink) throws -> Bool
     /// `refresh-md`: apt's package lists into the cache.
     func refreshMetadata(_ options: SysrootOptions, progress: ProgressSink) throws
+    /// The packages of a commit (`db`).
+    func packages(_ options: SysrootOptions, revision: String?) throws -> PackageList
+    /// `search TERM...`: matching `name - summary` lines.
+    func search(_ options: SysrootOptions, terms: [String]) throws -> [String]
+    /// `info PKG...`: apt's records.
+    func info(_ options: SysrootOptions, names: [String]) throws -> String
     /// `reload`: re-read configuration and sysroot state.
     func reload(_ options: SysrootOptions) throws
     /// `cancel`: cancels the running transaction; returns its title, or nil when none runs.

@@ -71,6 +71,18 @@ public enum Introspection {
               <arg type="a{sv}" name="options" direction="in"/>
               <arg type="s" name="transaction_address" direction="out"/>
             </method>
+            <method name="GetPackages">
+              <arg type="s" name="revision" direction="in"/>
+              <arg type="s" name="packages_json" direction="out"/>
+            </method>
+            <method name="Search">
+              <arg type="as" name="terms" direction="in"/>
+              <arg type="as" name="matches" direction="out"/>
+            </method>
+            <method name="Info">
+              <arg type="as" name="names" direction="in"/>
+              <arg type="s" name="records" direction="out"/>
+            </method>
             <method name="Cleanup">
               <arg type="as" name="elements" direction="in"/>
               <arg type="s" name="transaction_address" direction="out"/>

@@ -223,6 +223,19 @@ public final class Daemon: @unchecked Sendable {
                 let request = try KargsRequest(json: argumentJSON(params, 0))
                 let r = try engine.previewKargs(SysrootOptions(path: sysroot, osname: osname(path)), request)
                 reply.value(aot_tuple_ss(r.current, r.result))
+            case (BusNames.osInterface, "GetPackages"):
+                let revision = replyString(params) ?? ""
+                let list = try engine.packages(SysrootOptions(path: sysroot, osname: osname(path)), revision: revision.isEmpty ? nil : revision)
+                reply.value(aot_tuple_s(list.json.serialized(pretty: false)))
+            case (BusNames.osInterface, "Search"), (BusNames.osInterface, "Info"):
+                let words = argumentJSON(params, 0).arrayValue?.compactMap(\.stringValue) ?? []
+                let options = SysrootOptions(path: sysroot, osname: try osname(path))
+                if method == "Search" {
+                    let lines = try engine.search(options, terms: words)
+                    reply.value(g_variant_new_tuple([VariantCodec.variant(.strings(lines))], 1))
+                } else {
+                    reply.value(aot_tuple_s(try engine.info(options, names: words)))
+                }
             case (BusNames.osInterface, _):
                 try osMethod(sender: sender, path: path, method: method, params: params, reply: reply)
             case (BusNames.transactionInterface, "Start"):

@@ -49,6 +49,18 @@ public struct InProcessEngine: Engine {
         try RefreshMetadata(context: try SysrootContext(options), progress: progress).run()
     }
 
+    public func packages(_ options: SysrootOptions, revision: String?) throws -> PackageList {
+        try PackageDatabase(context: try SysrootContext(options)).list(revision)
+    }
+
+    public func search(_ options: SysrootOptions, terms: [String]) throws -> [String] {
+        try PackageLayering(context: try SysrootContext(options), progress: SilentProgress()).search(terms)
+    }
+
+    public func info(_ options: SysrootOptions, names: [String]) throws -> String {
+        try PackageLayering(context: try SysrootContext(options), progress: SilentProgress()).info(names)
+    }
+
     /// Nothing is cached in-process: every command reads the sysroot afresh.
     public func reload(_ options: SysrootOptions) throws {}
 

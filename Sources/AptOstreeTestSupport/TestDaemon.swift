@@ -22,9 +22,15 @@ public final class TestDaemon: @unchecked Sendable {
 
     /// Starts the bus and polkitd; starts the daemon unless `activatable` (then the bus
     /// starts it on the first call that names it).
-    public init(versions: [String] = ["1.0", "1.1"], kargs: [String] = [], idleExitTimeout: Int = 0,
-                activatable: Bool = false) throws {
-        sysroot = try TestSysroot(versions: versions, kargs: kargs)
+    public convenience init(versions: [String] = ["1.0", "1.1"], kargs: [String] = [], idleExitTimeout: Int = 0,
+                            activatable: Bool = false) throws {
+        try self.init(sysroot: try TestSysroot(versions: versions, kargs: kargs), idleExitTimeout: idleExitTimeout,
+                      activatable: activatable)
+    }
+
+    /// The same over a sysroot made by the caller.
+    public init(sysroot: TestSysroot, idleExitTimeout: Int = 0, activatable: Bool = false) throws {
+        self.sysroot = sysroot
         busDir = sysroot.path + "-bus"
         configPath = busDir + "-apt-ostreed.conf"
         logPath = busDir + "-apt-ostreed.log"

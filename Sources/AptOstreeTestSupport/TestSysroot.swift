@@ -168,6 +168,13 @@ public final class TestSysroot: @unchecked Sendable {
         }
     }
 
+    /// Takes over a sysroot made elsewhere (removed on deinit like the others).
+    public init(adopting path: String, osname: String, ref: String) {
+        self.path = path
+        self.osname = osname
+        self.ref = ref
+    }
+
     deinit {
         _ = try? run(["sh", "-c", "chattr -i \"$1\"/ostree/deploy/*/deploy/* 2>/dev/null; rm -rf \"$1\"", "sh", path])
     }

@@ -33,6 +33,7 @@ private func makeFixtureTree() throws -> String {
         echo kernel > "$R"/boot/vmlinuz-6.1.0-9-amd64; echo initrd > "$R"/boot/initrd.img-6.1.0-9-amd64
         echo cfg > "$R"/boot/config-6.1.0-9-amd64; echo map > "$R"/boot/System.map-6.1.0-9-amd64
         ln -s boot/vmlinuz-6.1.0-9-amd64 "$R"/vmlinuz; ln -s boot/initrd.img-6.1.0-9-amd64 "$R"/initrd.img
+        echo > "$R"/var/lib/dpkg/lock; echo > "$R"/etc/.pwd.lock
         mknod "$R"/dev/null c 1 3; echo pid > "$R"/run/lock/x.pid; echo t > "$R"/tmp/leftover
         echo bin > "$R"/usr/bin/true-ish
         """#
@@ -94,6 +95,7 @@ private func exists(_ path: String) -> Bool { (try? FileManager.default.attribut
         for dir in ["/dev", "/run", "/tmp"] { #expect(try FileManager.default.contentsOfDirectory(atPath: root + dir).isEmpty, "\(dir)") }
         for f in ["/usr/etc/hostname", "/usr/etc/resolv.conf", "/usr/etc/fstab"] { #expect(!exists(root + f), "\(f)") }
         #expect(read(root + "/usr/etc/machine-id") == "")
+        #expect(!exists(root + "/usr/lib/sysimage/dpkg/lock") && !exists(root + "/usr/etc/.pwd.lock"))
         // Users and groups as sysusers.d lines with their ids (root is systemd's own).
         let sysusers = read(root + TreeTransform.sysusersPath) ?? ""
         #expect(sysusers.contains("u _apt 42:65534 - /nonexistent /usr/sbin/nologin\n"))

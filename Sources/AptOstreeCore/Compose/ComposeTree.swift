@@ -10,7 +10,7 @@ import Glibc
 /// commit with libostree. The repo changes only in the last step, in one transaction.
 public struct ComposeTree: Sendable {
     /// Bumped whenever the transform changes what a manifest produces.
-    public static let formatVersion = "1"
+    public static let formatVersion = "2"
     /// Commit metadata keys.
     public enum MetaKey {
         public static let inputHash = "aptostree.inputhash"

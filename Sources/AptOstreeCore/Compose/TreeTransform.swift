@@ -220,12 +220,16 @@ public struct TreeTransform {
     }
 
     /// The build host's leftovers: device nodes, /run and /tmp contents, the host's
-    /// resolv.conf and hostname, fstab; machine-id is emptied (systemd fills it at first boot).
+    /// resolv.conf and hostname, fstab, lock files; machine-id is emptied (systemd fills it
+    /// at first boot). Runs after the package state moved to /usr/lib/sysimage.
     func dropBuildLeftovers() throws {
         for dir in ["/dev", "/run", "/tmp", "/proc", "/sys"] {
             try FileText.removeContents(of: p(dir))
         }
         for file in ["/usr/etc/resolv.conf", "/usr/etc/hostname", "/usr/etc/fstab"] { try FS.remove(p(file)) }
+        // Lock files: dpkg, adduser and friends make them when they run.
+        for lock in ["/usr/lib/sysimage/dpkg/lock", "/usr/lib/sysimage/dpkg/lock-frontend",
+                     "/usr/lib/sysimage/dpkg/triggers/Lock", "/usr/etc/.pwd.lock"] { try FS.remove(p(lock)) }
         if FS.kind(p("/usr/etc/machine-id")) != .missing {
             try FS.remove(p("/usr/etc/machine-id"))
             try FS.writeFile(p("/usr/etc/machine-id"), "", mode: 0o444)

@@ -115,9 +115,18 @@ public struct DeploymentApt: Sendable {
     }
 
     /// Downloads the planned packages into the cache (apt verifies their hashes against the
-    /// signed lists); returns their paths.
+    /// signed lists); returns their paths. Packages from `file:` sources are used where they
+    /// are (apt does not copy them).
     public func download(_ packages: [String], planned: [Planned], progress: ProgressSink) throws -> [String] {
         try writeConfig()
+        var local: [String: String] = [:]
+        try Subprocess.run(["apt-get", "-qq", "--print-uris", "--no-remove", "install"] + packages, environment: environment,
+                           allowFailure: true) { line in
+            // 'URI' FILENAME SIZE HASH
+            let f = line.split(separator: " ")
+            guard f.count >= 2, f[0].hasPrefix("'file:") else { return }
+            local[String(f[1])] = String(f[0].dropFirst(6).dropLast()).removingPercentEncoding
+        }
         var errors: [String] = []
         let status = try Subprocess.run(["apt-get", "-q", "-y", "--download-only", "--no-remove", "install"] + packages,
                                         environment: environment, tailLines: 10, allowFailure: true) { line in
@@ -128,7 +137,7 @@ public struct DeploymentApt: Sendable {
             throw AptOstreeError(.failed, "Downloading packages: " + (errors.isEmpty ? "apt-get exited with status \(status)" : errors.joined(separator: "; ")))
         }
         return try planned.map { p in
-            let path = archives + "/" + p.fileName
+            let path = local[p.fileName] ?? archives + "/" + p.fileName
             guard FS.kind(path) == .regular else { throw AptOstreeError(.failed, "apt did not download \(p.fileName)") }
             return path
         }
@@ -139,5 +148,23 @@ extension String {
     /// apt's file names encode an epoch's colon as %3a.
     var replacingColons: String {
         split(separator: ":", omittingEmptySubsequences: false).joined(separator: "%3a")
+    }
+}
+
+extension String {
+    /// `%XX` escapes decoded (apt's URIs).
+    var removingPercentEncoding: String {
+        var out: [UInt8] = []
+        var bytes = Array(utf8)[...]
+        while let b = bytes.first {
+            bytes = bytes.dropFirst()
+            if b == UInt8(ascii: "%"), bytes.count >= 2, let v = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) {
+                out.append(v)
+                bytes = bytes.dropFirst(2)
+            } else {
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

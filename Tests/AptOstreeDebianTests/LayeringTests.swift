@@ -1,0 +1,189 @@
+import AptOstreeTestSupport
+import Foundation
+import Testing
+
+/// Tiny packages for layering: a dependency chain, a conffile, a postinst that adds a system
+/// user, owns a /var folder, registers an alternative and enables a unit, a trigger (ldconfig),
+/// a failing postinst and a conflict.
+private func testPackages() -> [TestDeb] {
+    var lib = TestDeb("aot-lib")
+    lib.files = ["/usr/lib/x86_64-linux-gnu/libaot.so.1": "not really a library\n"]
+    lib.triggers = "activate-noawait ldconfig\n"
+    var hello = TestDeb("aot-hello")
+    hello.depends = "aot-lib (>= 1.0)"
+    hello.files = [
+        "/usr/bin/aot-hello": "#!/bin/sh\necho hello from aot\n",
+        "/etc/aot-hello.conf": "greeting=hello\n",
+        "/usr/lib/systemd/system/aot-hello.service": "[Unit]\nDescription=aot\n[Service]\nExecStart=/usr/bin/aot-hello\n[Install]\nWantedBy=multi-user.target\n",
+        "/var/lib/aot-hello/": "",
+    ]
+    hello.conffiles = ["/etc/aot-hello.conf"]
+    hello.postinst = """
+        if [ "$1" = configure ]; then
+            getent passwd aot-svc >/dev/null || adduser --system --group --no-create-home --home /var/lib/aot-hello aot-svc
+            chown aot-svc:aot-svc /var/lib/aot-hello
+            chmod 0750 /var/lib/aot-hello
+            mkdir -p /var/cache/aot-hello && echo state > /var/cache/aot-hello/state
+            update-alternatives --install /usr/bin/aot-greet aot-greet /usr/bin/aot-hello 50
+            deb-systemd-helper enable aot-hello.service
+        fi
+        """
+    var fail = TestDeb("aot-fail")
+    fail.files = ["/usr/share/aot-fail/marker": "x\n"]
+    fail.postinst = "echo failing on purpose >&2\nexit 1"
+    var conflict = TestDeb("aot-conflict")
+    conflict.conflicts = "aot-hello"
+    conflict.files = ["/usr/share/aot-conflict/marker": "x\n"]
+    return [lib, hello, fail, conflict]
+}
+
+private func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+private func link(_ path: String) -> String? { try? FileManager.default.destinationOfSymbolicLink(atPath: path) }
+
+/// Layering onto the composed minimal base, against a local apt repository of tiny .debs.
+@Suite(.serialized) struct LayeringTests {
+    @Test func installLayersPackagesWithScriptsUsersUnitsAlternativesAndVar() throws {
+        let repo = try LocalAptRepo(testPackages())
+        defer { repo.remove() }
+        let s = try ComposedBase.sysroot(sources: repo.sourceLine)
+        let base = try #require(try s.deployments().first?["checksum"] as? String)
+
+        let r = try s.direct(["install", "aot-hello"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("Resolved 1 requested package to 2 to install"))
+        let list = try s.deployments()
+        try #require(list.count == 2)
+        let layered = try #require(list.first)
+        #expect(layered["requested-packages"] as? [String] == ["aot-hello"])
+        #expect(layered["packages"] as? [String] == ["aot-hello"])
+        #expect(layered["base-checksum"] as? String == base)
+        #expect(list[1]["checksum"] as? String == base)
+        let d = try s.deploymentPath()
+        #expect(read(d + "/usr/bin/aot-hello") == "#!/bin/sh\necho hello from aot\n")
+        #expect(read(d + "/usr/lib/x86_64-linux-gnu/libaot.so.1") != nil)
+        let admindir = d + "/usr/lib/sysimage/dpkg"
+        let q = try run(["dpkg-query", "--admindir=\(admindir)", "-W", "-f", "${Package} ${db:Status-Abbrev}\n", "aot-hello", "aot-lib", "libc-bin"])
+        #expect(q.stdout == "aot-hello ii \naot-lib ii \nlibc-bin ii \n", "\(q.stdout)\(q.stderr)")
+        // The trigger ran: nothing is left pending.
+        #expect(!(read(admindir + "/status") ?? "").contains("triggers-pending"))
+        // The conffile is image content under /usr/etc, and reached the deployment's /etc.
+        #expect(read(d + "/usr/etc/aot-hello.conf") == "greeting=hello\n" && read(d + "/etc/aot-hello.conf") == "greeting=hello\n")
+        // The system user, as image content and as a sysusers.d line for edited machines.
+        #expect(read(d + "/usr/etc/passwd")?.contains("aot-svc:x:") == true)
+        #expect(read(d + "/usr/lib/sysusers.d/apt-ostree-layer.conf")?.contains("u aot-svc ") == true)
+        // The unit enabled, the alternative registered.
+        #expect(link(d + "/usr/etc/systemd/system/multi-user.target.wants/aot-hello.service") == "/lib/systemd/system/aot-hello.service")
+        #expect(link(d + "/usr/etc/alternatives/aot-greet") == "/usr/bin/aot-hello")
+        #expect(link(d + "/usr/bin/aot-greet") == "/etc/alternatives/aot-greet")
+        // /var content became tmpfiles.d lines (owner and mode from the scripts); state files went.
+        let tmpfiles = read(d + "/usr/lib/tmpfiles.d/apt-ostree-layer.conf") ?? ""
+        #expect(tmpfiles.contains("d /var/lib/aot-hello 750 aot-svc aot-svc -\n"), "\(tmpfiles)")
+        #expect(tmpfiles.contains("d /var/cache/aot-hello 755 root root -\n") && !tmpfiles.contains("state"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: d + "/var").isEmpty)
+        // No sandbox or overlay leftovers in the commit.
+        #expect(!FileManager.default.fileExists(atPath: d + "/usr/sbin/policy-rc.d"))
+        #expect(!FileManager.default.fileExists(atPath: admindir + "/lock") && !FileManager.default.fileExists(atPath: d + "/etc/.pwd.lock"))
+        let xattrs = try run(["python3", "-c", """
+            import os, sys
+            for top, dirs, files in os.walk(sys.argv[1]):
+                for n in dirs + files:
+                    p = os.path.join(top, n)
+                    if any(a.startswith('trusted.overlay.') for a in os.listxattr(p, follow_symlinks=False)): print(p)
+            """, d + "/usr"])
+        #expect(xattrs.status == 0 && xattrs.stdout.isEmpty, "\(xattrs.stdout)")
+        // The origin keeps the request for every later deployment.
+        let origin = try String(contentsOfFile: d + ".origin", encoding: .utf8)
+        #expect(origin.contains("baserefspec=\(ComposedBase.ref)") && origin.contains("requested=aot-hello;"))
+    }
+
+    @Test func uninstallReturnsToTheBaseAndTheSameRequestReusesItsLayer() throws {
+        let repo = try LocalAptRepo(testPackages())
+        defer { repo.remove() }
+        let s = try ComposedBase.sysroot(sources: repo.sourceLine)
+        let base = try #require(try s.deployments().first?["checksum"] as? String)
+        #expect(try s.direct(["install", "aot-hello"]).status == 0)
+        let layered = try #require(try s.deployments().first?["checksum"] as? String)
+        #expect(layered != base)
+
+        // kargs re-deploys the same layered commit: no dpkg run.
+        let k = try s.direct(["kargs", "--append=aot.test=1"])
+        #expect(k.status == 0 && !k.stdout.contains("Running dpkg"), "\(k.stdout)\(k.stderr)")
+        #expect(try s.deployments().first?["checksum"] as? String == layered)
+
+        let u = try s.direct(["uninstall", "aot-hello"])
+        #expect(u.status == 0, "\(u.stderr)")
+        let after = try s.deployments()
+        #expect(after.first?["checksum"] as? String == base)
+        #expect((after.first?["requested-packages"] as? [String])?.isEmpty == true)
+        #expect(try String(contentsOfFile: try s.deploymentPath() + ".origin", encoding: .utf8).contains("refspec=\(ComposedBase.ref)"))
+        #expect((after.first?["kernel-args"] as? [String])?.contains("aot.test=1") == true)
+
+        let again = try s.direct(["install", "aot-hello"])
+        #expect(again.status == 0 && again.stdout.contains("Reusing layer") && !again.stdout.contains("Running dpkg"), "\(again.stdout)")
+        #expect(try s.deployments().first?["checksum"] as? String == layered)
+    }
+
+    @Test func badRequestsFailWithOneLineAndLeaveTheSysrootAsItWas() throws {
+        let repo = try LocalAptRepo(testPackages())
+        defer { repo.remove() }
+        let s = try ComposedBase.sysroot(sources: repo.sourceLine)
+        #expect(try s.direct(["install", "aot-lib"]).status == 0)
+        let before = try s.layeringFingerprint()
+        let cases: [([String], String)] = [
+            (["install", "no-such-package-aot"], "Packages not found: no-such-package-aot"),
+            (["install", "aot-hello", "aot-conflict"], "apt cannot install"),
+            (["install", "aot-fail"], "aot-fail"),
+            (["install", "aot-lib"], "Package 'aot-lib' is already requested"),
+            (["install", "systemd"], "Package 'systemd' is already in the base; use --allow-inactive"),
+            (["uninstall", "systemd"], "use 'apt-ostree override remove systemd'"),
+            (["uninstall", "aot-hello"], "Package 'aot-hello' is not layered"),
+            (["install", "Bad_Name"], "'Bad_Name' is not a Debian package name"),
+        ]
+        for (args, message) in cases {
+            let r = try s.direct(args)
+            #expect(r.status == 1, "\(args): \(r.stdout)")
+            #expect(r.stderrLines.count == 1 && r.stderr.hasPrefix("error: ") && r.stderr.contains(message), "\(args): \(r.stderr)")
+            #expect(try s.layeringFingerprint() == before, "\(args) changed the sysroot")
+        }
+        // The failing maintainer script is named with its step.
+        let fail = try s.direct(["install", "aot-fail"])
+        #expect(fail.stderr.contains("dpkg") && fail.stderr.contains("aot-fail"))
+        // Nothing is left in the repo's tmp, mounted, or locked.
+        let tmp = try FileManager.default.contentsOfDirectory(atPath: s.path + "/ostree/repo/tmp").filter { $0.hasPrefix("apt-ostree") }
+        #expect(tmp.isEmpty, "\(tmp)")
+        #expect(!(read("/proc/self/mountinfo") ?? "").contains(s.path))
+        #expect(try s.direct(["install", "--idempotent", "aot-lib"]).status == 0)
+        // The next real change succeeds.
+        #expect(try s.direct(["install", "aot-hello"]).status == 0)
+    }
+
+    @Test func dryRunAndDownloadOnlyChangeNothing() throws {
+        let repo = try LocalAptRepo(testPackages())
+        defer { repo.remove() }
+        let s = try ComposedBase.sysroot(sources: repo.sourceLine)
+        let before = try s.layeringFingerprint()
+        let dry = try s.direct(["install", "--dry-run", "aot-hello"])
+        #expect(dry.status == 0 && dry.stdout.contains("  aot-lib 1.0") && dry.stdout.contains("  aot-hello 1.0"), "\(dry.stdout)\(dry.stderr)")
+        let dl = try s.direct(["install", "--download-only", "aot-hello"])
+        #expect(dl.status == 0 && dl.stdout.contains("--download-only"), "\(dl.stderr)")
+        #expect(try s.layeringFingerprint() == before)
+        // --cache-only then layers from what was downloaded, with no list update.
+        let cached = try s.direct(["install", "--cache-only", "aot-hello"])
+        #expect(cached.status == 0 && !cached.stdout.contains("Updating package lists"), "\(cached.stdout)\(cached.stderr)")
+    }
+
+    @Test func installThroughTheDaemonRunsAsATransaction() throws {
+        let repo = try LocalAptRepo(testPackages())
+        defer { repo.remove() }
+        let s = try ComposedBase.sysroot(sources: repo.sourceLine)
+        let d = try TestDaemon(sysroot: s)
+        let r = try d.cli(["install", "aot-hello"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("Running dpkg on 2 packages"))
+        #expect(try s.deployments().first?["requested-packages"] as? [String] == ["aot-hello"])
+        #expect(try d.log().contains("install aot-hello"))
+        // An unprivileged caller is refused by polkit before anything runs.
+        let denied = try d.cli(["uninstall", "aot-hello"], uid: 65534)
+        #expect(denied.status == 1 && denied.stderr.contains("org.debian.aptostree1.install-uninstall-packages"), "\(denied.stderr)")
+    }
+}
