@@ -28,6 +28,7 @@ struct DeploymentWriter {
             }
         }
         progress.message("Writing deployment...")
+        let before = Set(sysroot.deployments.map(\.id))
         let new = try withContext("Deploying \(revision)") {
             try sysroot.deployTree(osname: osname, revision: revision, origin: keyfile, merge: merge,
                                    kernelArgs: kernelArgs)
@@ -40,6 +41,8 @@ struct DeploymentWriter {
             _ = try? sysroot.cleanup()
             throw AptOstreeError.from(error, context: "Writing deployment")
         }
+        // Only a dropped deployment leaves folders and objects to clean up.
+        guard !before.isSubset(of: Set(sysroot.deployments.map(\.id))) else { return new }
         let (pruned, freed) = try withContext("Cleaning up old deployments") { try sysroot.cleanup() }
         if pruned > 0 { progress.message("Freed objects: \(pruned) (\(formatSize(freed)))") }
         return new

@@ -23,7 +23,16 @@ public protocol ProgressSink: Sendable {
 }
 
 extension ProgressSink {
-    public func checkpoint() throws {}
+    /// Throws `cancelled` once the process was interrupted (SIGINT/SIGTERM in direct mode).
+    public func checkpoint() throws {
+        if Interruption.requested != 0 { throw AptOstreeError(.cancelled, "Cancelled") }
+    }
+}
+
+/// Set from a signal handler when the user interrupts an in-process operation (Ctrl-C):
+/// the next checkpoint stops it, and every cleanup on the way out still runs.
+public enum Interruption {
+    nonisolated(unsafe) public static var requested: Int32 = 0
 }
 
 /// Drops every event (tests, quiet mode).

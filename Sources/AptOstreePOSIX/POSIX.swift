@@ -177,6 +177,7 @@ extension Subprocess {
             if errno != EINTR { throw AptOstreeError(.failed, "waitpid: \(String(cString: strerror(errno)))") }
         }
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        if code != 0 && Interruption.requested != 0 { throw AptOstreeError(.cancelled, "Cancelled") }
         guard code == 0 || allowFailure else {
             let detail = tail.filter { !$0.isEmpty }.joined(separator: " | ")
             throw AptOstreeError(.failed, "\(argv[0]) exited with status \(code)\(detail.isEmpty ? "" : ": " + detail)")

@@ -15,6 +15,11 @@ setenv("GIO_USE_VFS", "local", 1)
 // thin client executes it when no daemon serves the sysroot.
 let args = CommandLine.arguments
 if args.count > 1 && args[1] == "--direct" {
+    // Ctrl-C or SIGTERM stop the operation at its next checkpoint (or when the program it
+    // runs dies of the same signal); the way out removes scratch folders and mounts.
+    for sig in [SIGINT, SIGTERM] {
+        signal(sig) { _ in Interruption.requested = 1 }
+    }
     InProcess.engine = InProcessEngine()
     InProcess.composer = InProcessComposer()
     AptOstreeMain.main(Array(args.dropFirst(2)))

@@ -34,7 +34,10 @@ private func testPackages() -> [TestDeb] {
     var conflict = TestDeb("aot-conflict")
     conflict.conflicts = "aot-hello"
     conflict.files = ["/usr/share/aot-conflict/marker": "x\n"]
-    return [lib, hello, fail, conflict]
+    var slow = TestDeb("aot-slow")
+    slow.files = ["/usr/share/aot-slow/marker": "x\n"]
+    slow.postinst = "sleep 3"
+    return [lib, hello, fail, conflict, slow]
 }
 
 private func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
@@ -155,6 +158,31 @@ private func link(_ path: String) -> String? { try? FileManager.default.destinat
         #expect(try s.direct(["install", "--idempotent", "aot-lib"]).status == 0)
         // The next real change succeeds.
         #expect(try s.direct(["install", "aot-hello"]).status == 0)
+    }
+
+    @Test func interruptingAnInstallLeavesNothingBehind() throws {
+        let repo = try LocalAptRepo(testPackages())
+        defer { repo.remove() }
+        let s = try ComposedBase.sysroot(sources: repo.sourceLine)
+        let before = try s.layeringFingerprint()
+        let child = try Child([aptOstreeBinary, "install", "aot-slow", "--sysroot=\(s.path)"],
+                              environment: ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent"])
+        var out = ""
+        while !out.contains("Running dpkg") {
+            let chunk = child.readSomeStdout()
+            if chunk.isEmpty { break }
+            out += chunk
+        }
+        #expect(out.contains("Running dpkg"), "\(out)")
+        child.signal(SIGINT)
+        let r = child.finish()
+        #expect(r.status == 1 && r.stderr == "error: Cancelled\n", "\(r.stdout)\(r.stderr)")
+        #expect(try s.layeringFingerprint() == before)
+        let tmp = try FileManager.default.contentsOfDirectory(atPath: s.path + "/ostree/repo/tmp").filter { $0.hasPrefix("apt-ostree") }
+        #expect(tmp.isEmpty, "\(tmp)")
+        #expect(!(read("/proc/self/mountinfo") ?? "").contains(s.path))
+        // No lock is left: the next change runs.
+        #expect(try s.direct(["install", "aot-lib"]).status == 0)
     }
 
     @Test func dryRunAndDownloadOnlyChangeNothing() throws {

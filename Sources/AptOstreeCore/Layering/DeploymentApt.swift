@@ -1,5 +1,9 @@
 import AptOstreeModel
 import AptOstreePOSIX
+import OSTreeKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// apt, pointed at a deployment: the machine's sources and keys (the deployment's merged
 /// /etc/apt, which the admin edits), a dpkg status file (the base tree's, or a layer's), and
@@ -41,8 +45,8 @@ public struct DeploymentApt: Sendable {
             Dir::State::extended_states "\(extendedStates)";
             Dir::Cache "\(cache)";
             Dir::Cache::Archives "\(archives)";
-            Dir::Cache::pkgcache "";
-            Dir::Cache::srcpkgcache "";
+            Dir::Cache::pkgcache "pkgcache.bin";
+            Dir::Cache::srcpkgcache "srcpkgcache.bin";
             Dir::Etc "\(etcApt)";
             Dir::Etc::main "/dev/null";
             Dir::Log "\(cache)/state";
@@ -54,6 +58,37 @@ public struct DeploymentApt: Sendable {
             Debug::NoLocking "true";
 
             """)
+    }
+
+    /// The machine's apt sources, as text (sources.list and sources.list.d).
+    func sourcesText() throws -> String {
+        var text = (try? FileText.read(etcApt + "/sources.list")) ?? ""
+        for name in try FileText.entries(of: etcApt + "/sources.list.d").sorted() where name.hasSuffix(".list") || name.hasSuffix(".sources") {
+            text += "\n" + ((try? FileText.read(etcApt + "/sources.list.d/" + name)) ?? "")
+        }
+        return text
+    }
+
+    /// How long package lists count as current for install (rpm-ostree's metadata expiry
+    /// idea); `refresh-md` always fetches.
+    public static let listsMaxAge: Int = 3600
+
+    /// Whether the lists were fetched less than `listsMaxAge` ago for the same sources.
+    func listsAreCurrent() throws -> Bool {
+        var st = stat()
+        let stamp = cache + "/lists-updated"
+        guard stat(stamp, &st) == 0, time(nil) - st.st_mtim.tv_sec < Self.listsMaxAge else { return false }
+        return (try? FileText.read(stamp)) == sha256Hex(try sourcesText())
+    }
+
+    /// Updates the lists unless they are current (install's default).
+    public func updateIfStale(progress: ProgressSink) throws {
+        if try listsAreCurrent() {
+            progress.message("Package lists are current (fetched less than \(Self.listsMaxAge / 60) minutes ago for these sources)")
+            return
+        }
+        progress.message("Updating package lists")
+        try update(progress: progress)
     }
 
     /// `apt-get update` into the cache (refresh-md): apt's If-Modified-Since makes an
@@ -69,6 +104,7 @@ public struct DeploymentApt: Sendable {
         if status != 0 {
             throw AptOstreeError(.failed, "Updating package lists: " + (errors.isEmpty ? "apt-get update exited with status \(status)" : errors.joined(separator: "; ")))
         }
+        try FS.writeFile(cache + "/lists-updated", sha256Hex(try sourcesText()))
     }
 
     /// Whether package lists were ever fetched into the cache.
@@ -119,13 +155,16 @@ public struct DeploymentApt: Sendable {
     /// are (apt does not copy them).
     public func download(_ packages: [String], planned: [Planned], progress: ProgressSink) throws -> [String] {
         try writeConfig()
+        // Packages of file: sources stay where they are; ask apt where, when there are some.
         var local: [String: String] = [:]
-        try Subprocess.run(["apt-get", "-qq", "--print-uris", "--no-remove", "install"] + packages, environment: environment,
-                           allowFailure: true) { line in
-            // 'URI' FILENAME SIZE HASH
-            let f = line.split(separator: " ")
-            guard f.count >= 2, f[0].hasPrefix("'file:") else { return }
-            local[String(f[1])] = String(f[0].dropFirst(6).dropLast()).removingPercentEncoding
+        if try sourcesText().contains("file:") {
+            try Subprocess.run(["apt-get", "-qq", "--print-uris", "--no-remove", "install"] + packages, environment: environment,
+                               allowFailure: true) { line in
+                // 'URI' FILENAME SIZE HASH
+                let f = line.split(separator: " ")
+                guard f.count >= 2, f[0].hasPrefix("'file:") else { return }
+                local[String(f[1])] = String(f[0].dropFirst(6).dropLast()).removingPercentEncoding
+            }
         }
         var errors: [String] = []
         let status = try Subprocess.run(["apt-get", "-q", "-y", "--download-only", "--no-remove", "install"] + packages,

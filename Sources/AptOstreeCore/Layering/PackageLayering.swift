@@ -86,8 +86,7 @@ public struct PackageLayering {
         if !requested.isEmpty {
             let apt = try aptFor(src: src, base: base, repo: repo, scratch: scratch)
             if !request.cacheOnly {
-                progress.message("Updating package lists")
-                try apt.update(progress: progress)
+                try apt.updateIfStale(progress: progress)
             } else if !apt.hasLists {
                 throw AptOstreeError(.failed, "--cache-only: no package lists in \(apt.cache); run 'apt-ostree refresh-md' first")
             }
@@ -140,12 +139,17 @@ public struct PackageLayering {
         guard let status = try repo.readFile(commit: base, path: "/usr/lib/sysimage/dpkg/status") else {
             throw AptOstreeError(.failed, "The base \(base.prefix(12)) has no dpkg database (/usr/lib/sysimage/dpkg/status); it was not composed for apt-ostree")
         }
-        try FS.writeFile(scratch + "/status", status)
-        let states = try repo.readFile(commit: base, path: "/usr/lib/sysimage/apt/extended_states") ?? ""
-        try FS.writeFile(scratch + "/extended_states", states)
+        // Kept per base in the cache: an unchanged file (and mtime) lets apt reuse its binary cache.
+        let cache = context.varDirectory(osname: src.osname) + "/cache/apt-ostree"
+        let bases = cache + "/bases/" + base
+        if FS.kind(bases + "/status") != .regular {
+            try FS.makeDirectories(bases)
+            try FS.writeFile(bases + "/extended_states", try repo.readFile(commit: base, path: "/usr/lib/sysimage/apt/extended_states") ?? "")
+            try FS.writeFile(bases + "/status", status)
+        }
+        _ = scratch
         let arch = Deb822.parse(status).first { $0["Package"] == "dpkg" }?["Architecture"] ?? "amd64"
-        return DeploymentApt(etcApt: deploymentPath(src) + "/etc/apt", status: scratch + "/status",
-                             extendedStates: scratch + "/extended_states",
-                             cache: context.varDirectory(osname: src.osname) + "/cache/apt-ostree", architecture: arch)
+        return DeploymentApt(etcApt: deploymentPath(src) + "/etc/apt", status: bases + "/status",
+                             extendedStates: bases + "/extended_states", cache: cache, architecture: arch)
     }
 }
