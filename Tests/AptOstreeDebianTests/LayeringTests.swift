@@ -160,6 +160,84 @@ private func link(_ path: String) -> String? { try? FileManager.default.destinat
         #expect(try s.direct(["install", "aot-hello"]).status == 0)
     }
 
+    @Test func localDebIsKeptInTheRepoNamedInTheOriginAndRemovableByName() throws {
+        let repo = try LocalAptRepo(testPackages())
+        defer { repo.remove() }
+        let s = try ComposedBase.sysroot(sources: repo.sourceLine)
+        var local = TestDeb("aot-local")
+        local.version = "2.0"
+        local.depends = "aot-lib"
+        local.files = ["/usr/bin/aot-local": "#!/bin/sh\necho local\n"]
+        let deb = try local.build(into: repo.path + "/..")
+        defer { try? FileManager.default.removeItem(atPath: deb) }
+        let r = try s.direct(["install", deb])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let d = try s.deploymentPath()
+        #expect(read(d + "/usr/bin/aot-local") == "#!/bin/sh\necho local\n")
+        let sha = try #require(try run(["sha256sum", deb]).stdout.split(separator: " ").first.map(String.init))
+        let first = try #require(try s.deployments().first)
+        #expect(first["requested-local-packages"] as? [String] == ["\(sha):aot-local"])
+        #expect(try run(["ostree", "rev-parse", "--repo=\(s.path)/ostree/repo", "aptostree/local/\(sha)"]).status == 0)
+        // The file can go away: the repo keeps it, and a later layer change installs it again.
+        try FileManager.default.removeItem(atPath: deb)
+        let more = try s.direct(["install", "aot-hello"])
+        #expect(more.status == 0, "\(more.stderr)")
+        let d2 = try s.deploymentPath()
+        #expect(read(d2 + "/usr/bin/aot-local") != nil && read(d2 + "/usr/bin/aot-hello") != nil)
+        let u = try s.direct(["uninstall", "aot-local"])
+        #expect(u.status == 0, "\(u.stderr)")
+        let d3 = try s.deploymentPath()
+        #expect(read(d3 + "/usr/bin/aot-local") == nil)
+        #expect((try s.deployments().first?["requested-local-packages"] as? [String])?.isEmpty == true)
+    }
+
+    @Test func brokenOrHostileDebFilesAreRefusedNamingTheFile() throws {
+        let repo = try LocalAptRepo(testPackages())
+        defer { repo.remove() }
+        let s = try ComposedBase.sysroot(sources: repo.sourceLine)
+        let dir = repo.path
+        let good = try TestDeb("aot-good").build(into: dir)
+        #expect(try run(["sh", "-c", "head -c 400 \"$1\" > \"$2\"/truncated.deb; echo hello > \"$2\"/text.deb", "sh", good, dir]).status == 0)
+        // Crafted data archives: a path out of the tree, and a file through the package's own symlink.
+        let craft = #"""
+            import io, os, sys, tarfile, subprocess
+            d = sys.argv[1]
+            def tgz(entries):
+                b = io.BytesIO()
+                with tarfile.open(fileobj=b, mode="w:gz") as t:
+                    for name, kind, data in entries:
+                        ti = tarfile.TarInfo(name)
+                        if kind == "link": ti.type = tarfile.SYMTYPE; ti.linkname = data
+                        elif kind == "dir": ti.type = tarfile.DIRTYPE; ti.mode = 0o755
+                        else: ti.size = len(data); ti.mode = 0o644
+                        t.addfile(ti, io.BytesIO(data) if kind == "file" else None)
+                return b.getvalue()
+            def deb(name, entries):
+                ctrl = tgz([("./control", "file", f"Package: {name}\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@e>\nDescription: x\n".encode())])
+                parts = {"debian-binary": b"2.0\n", "control.tar.gz": ctrl, "data.tar.gz": tgz(entries)}
+                for k, v in parts.items(): open(os.path.join(d, k), "wb").write(v)
+                subprocess.run(["ar", "rc", os.path.join(d, name + ".deb"), "debian-binary", "control.tar.gz", "data.tar.gz"], cwd=d, check=True)
+            deb("aot-escape", [("./usr", "dir", None), ("./../../../aot-escaped", "file", b"x")])
+            deb("aot-linkescape", [("./usr", "dir", None), ("./usr/share", "link", "/tmp"), ("./usr/share/aot-through-link", "file", b"x")])
+            """#
+        let c = try run(["python3", "-c", craft, dir])
+        try #require(c.status == 0, "\(c.stderr)")
+        let before = try s.layeringFingerprint()
+        let cases: [(String, String)] = [
+            ("/nonexistent/aot.deb", "/nonexistent/aot.deb: no such file"),
+            (dir + "/truncated.deb", "truncated.deb is not a valid .deb"),
+            (dir + "/text.deb", "text.deb is not a valid .deb"),
+            (dir + "/aot-escape.deb", "Package aot-escape (\(dir)/aot-escape.deb): unsafe path './../../../aot-escaped'"),
+            (dir + "/aot-linkescape.deb", "'./usr/share/aot-through-link' goes through its own symlink 'usr/share'"),
+        ]
+        for (file, message) in cases {
+            let r = try s.direct(["install", file])
+            #expect(r.status == 1 && r.stderrLines.count == 1 && r.stderr.contains(message), "\(file): \(r.stderr)")
+        }
+        #expect(try s.layeringFingerprint() == before)
+        #expect(!FileManager.default.fileExists(atPath: "/aot-escaped") && !FileManager.default.fileExists(atPath: "/tmp/aot-through-link"))
+    }
+
     @Test func interruptingAnInstallLeavesNothingBehind() throws {
         let repo = try LocalAptRepo(testPackages())
         defer { repo.remove() }

@@ -153,7 +153,8 @@ public struct DeploymentApt: Sendable {
     /// Downloads the planned packages into the cache (apt verifies their hashes against the
     /// signed lists); returns their paths. Packages from `file:` sources are used where they
     /// are (apt does not copy them).
-    public func download(_ packages: [String], planned: [Planned], progress: ProgressSink) throws -> [String] {
+    public func download(_ packages: [String], planned: [Planned], localDebs: [String: String] = [:],
+                         progress: ProgressSink) throws -> [String] {
         try writeConfig()
         // Packages of file: sources stay where they are; ask apt where, when there are some.
         var local: [String: String] = [:]
@@ -176,6 +177,7 @@ public struct DeploymentApt: Sendable {
             throw AptOstreeError(.failed, "Downloading packages: " + (errors.isEmpty ? "apt-get exited with status \(status)" : errors.joined(separator: "; ")))
         }
         return try planned.map { p in
+            if let given = localDebs[p.name] { return given }
             let path = local[p.fileName] ?? archives + "/" + p.fileName
             guard FS.kind(path) == .regular else { throw AptOstreeError(.failed, "apt did not download \(p.fileName)") }
             return path

@@ -50,9 +50,13 @@ public struct PackageLayering {
 
         // The new request set, checked the way rpm-ostree checks it.
         var requested = origin.requestedPackages
+        var requestedLocal = origin.requestedLocalPackages
+        var newLocal: [LocalPackages.Deb] = []
         for name in request.uninstall {
             if let i = requested.firstIndex(of: name) {
                 requested.remove(at: i)
+            } else if let i = requestedLocal.firstIndex(where: { $0.split(separator: ":", maxSplits: 1).last.map(String.init) == name }) {
+                requestedLocal.remove(at: i)
             } else if basePackages.contains(name) {
                 throw AptOstreeError(.invalidArgument, "Package '\(name)' is in the base, not layered; use 'apt-ostree override remove \(name)' to take it out of the base")
             } else if !request.idempotent {
@@ -61,7 +65,17 @@ public struct PackageLayering {
         }
         for name in request.install {
             if name.hasSuffix(".deb") || name.contains("/") {
-                throw AptOstreeError(.invalidArgument, "Installing local .deb files is not supported yet: \(name)")
+                let deb = try LocalPackages.inspect(FS.absolute(name))
+                if requestedLocal.contains(deb.originEntry) || newLocal.contains(where: { $0.sha256 == deb.sha256 }) {
+                    if request.idempotent { continue }
+                    throw AptOstreeError(.invalidArgument, "Package '\(deb.name)' (\(name)) is already requested")
+                }
+                if requested.contains(deb.name) || requestedLocal.contains(where: { $0.hasSuffix(":" + deb.name) }) {
+                    throw AptOstreeError(.invalidArgument, "Package '\(deb.name)' is already requested from another source")
+                }
+                newLocal.append(deb)
+                requestedLocal.append(deb.originEntry)
+                continue
             }
             guard Treefile.isPackageName(name) else { throw AptOstreeError(.invalidArgument, "'\(name)' is not a Debian package name") }
             if requested.contains(name) {
@@ -73,7 +87,7 @@ public struct PackageLayering {
             }
             requested.append(name)
         }
-        if requested == origin.requestedPackages {
+        if requested == origin.requestedPackages && requestedLocal == origin.requestedLocalPackages {
             progress.message("No changes.")
             return Result(deployed: false, planned: [])
         }
@@ -83,46 +97,73 @@ public struct PackageLayering {
         defer { try? FS.remove(scratch) }
         var checksum = base
         var planned: [DeploymentApt.Planned] = []
-        if !requested.isEmpty {
+        // Refs this change adds; a failed deployment takes them back (refs stay as they were).
+        var newRefs: [String] = []
+        let store = LocalPackages(repo: repo, repoPath: repoPath)
+        if !requested.isEmpty || !requestedLocal.isEmpty {
             let apt = try aptFor(src: src, base: base, repo: repo, scratch: scratch)
+            // Local packages: the new ones from where they are, the earlier ones from the repo.
+            var localPaths: [String: String] = [:]
+            for entry in requestedLocal {
+                if let deb = newLocal.first(where: { $0.originEntry == entry }) {
+                    localPaths[deb.name] = deb.path
+                } else {
+                    localPaths[String(entry.split(separator: ":", maxSplits: 1).last ?? "")] = try store.retrieve(entry, scratch: scratch)
+                }
+            }
             if !request.cacheOnly {
                 try apt.updateIfStale(progress: progress)
             } else if !apt.hasLists {
                 throw AptOstreeError(.failed, "--cache-only: no package lists in \(apt.cache); run 'apt-ostree refresh-md' first")
             }
-            planned = try withContext("Resolving") { try apt.plan(requested) }
-            progress.message("Resolved \(requested.count) requested package\(requested.count == 1 ? "" : "s") to \(planned.count) to install")
+            let aptArguments = requested + localPaths.values.sorted()
+            planned = try withContext("Resolving") { try apt.plan(aptArguments) }
+            let count = requested.count + requestedLocal.count
+            progress.message("Resolved \(count) requested package\(count == 1 ? "" : "s") to \(planned.count) to install")
             for p in planned { progress.message("  \(p.name) \(p.version)") }
             if request.dryRun {
                 progress.message("Exiting because of '--dry-run' option")
                 return Result(deployed: false, planned: planned.map { "\($0.name) \($0.version)" })
             }
             try progress.checkpoint()
-            let debs = try apt.download(requested, planned: planned, progress: progress)
+            let debs = try apt.download(aptArguments, planned: planned, localDebs: localPaths, progress: progress)
             if request.downloadOnly {
                 progress.message("Exiting because of '--download-only' option")
                 return Result(deployed: false, planned: planned.map { "\($0.name) \($0.version)" })
             }
             try progress.checkpoint()
             let key = sha256Hex(([Self.formatVersion, base] + planned.map { "\($0.name)=\($0.version)=\($0.architecture)" }.sorted()
-                                 + ["requested"] + requested.sorted()).joined(separator: "\n"))
+                                 + ["requested"] + requested.sorted() + ["local"] + requestedLocal.sorted()).joined(separator: "\n"))
             if let cached = try repo.resolve(Self.layerRefPrefix + key, allowMissing: true) {
                 progress.message("Reusing layer \(cached.prefix(12)) (same base and packages)")
                 checksum = cached
             } else {
+                let names = requested + requestedLocal.compactMap { $0.split(separator: ":", maxSplits: 1).last.map(String.init) }
                 let layer = try LayerBuilder(repo: repo, repoPath: repoPath, progress: progress)
-                    .build(base: base, debs: debs, requested: requested, metadata: [:])
+                    .build(base: base, debs: debs, requested: names, metadata: [:])
                 checksum = layer.checksum
+                newRefs.append(Self.layerRefPrefix + key)
                 try repo.setRef(Self.layerRefPrefix + key, to: checksum)
+            }
+            for deb in newLocal where try repo.resolve(LocalPackages.refPrefix + deb.sha256, allowMissing: true) == nil {
+                try store.store(deb, scratch: scratch)
+                newRefs.append(LocalPackages.refPrefix + deb.sha256)
             }
         } else if request.dryRun || request.downloadOnly {
             return Result(deployed: false, planned: [])
         }
 
         origin.requestedPackages = requested
-        _ = try DeploymentWriter(context: context, progress: progress).write(
-            osname: osname, revision: checksum, origin: origin, originBase: src.origin, kernelArgs: nil)
-        progress.message(requested.isEmpty ? "Removed every layered package." : "Layered: \(requested.joined(separator: ", "))")
+        origin.requestedLocalPackages = requestedLocal
+        do {
+            _ = try DeploymentWriter(context: context, progress: progress).write(
+                osname: osname, revision: checksum, origin: origin, originBase: src.origin, kernelArgs: nil)
+        } catch {
+            for ref in newRefs { try? repo.setRef(ref, to: nil) }
+            throw error
+        }
+        let all = requested + requestedLocal.compactMap { $0.split(separator: ":", maxSplits: 1).last.map(String.init) }
+        progress.message(all.isEmpty ? "Removed every layered package." : "Layered: \(all.joined(separator: ", "))")
         return Result(deployed: true, planned: planned.map { "\($0.name) \($0.version)" })
     }
 
