@@ -150,38 +150,71 @@ public struct DeploymentApt: Sendable {
         return planned
     }
 
-    /// Downloads the planned packages into the cache (apt verifies their hashes against the
-    /// signed lists); returns their paths. Packages from `file:` sources are used where they
-    /// are (apt does not copy them).
-    public func download(_ packages: [String], planned: [Planned], localDebs: [String: String] = [:],
-                         progress: ProgressSink) throws -> [String] {
+    /// Resolves and downloads in one apt run (what a real install does; `plan` is for
+    /// --dry-run): the packages apt will install, with their files. apt's "NEW packages"
+    /// list with versions is the plan; the files are in the cache (or where a file: source
+    /// or a local .deb has them).
+    public func planAndDownload(_ packages: [String], localDebs: [String: String] = [:],
+                                progress: ProgressSink) throws -> (planned: [Planned], debs: [String]) {
         try writeConfig()
-        // Packages of file: sources stay where they are; ask apt where, when there are some.
         var local: [String: String] = [:]
         if try sourcesText().contains("file:") {
             try Subprocess.run(["apt-get", "-qq", "--print-uris", "--no-remove", "install"] + packages, environment: environment,
                                allowFailure: true) { line in
-                // 'URI' FILENAME SIZE HASH
                 let f = line.split(separator: " ")
                 guard f.count >= 2, f[0].hasPrefix("'file:") else { return }
                 local[String(f[1])] = String(f[0].dropFirst(6).dropLast()).removingPercentEncoding
             }
         }
-        var errors: [String] = []
-        let status = try Subprocess.run(["apt-get", "-q", "-y", "--download-only", "--no-remove", "install"] + packages,
-                                        environment: environment, tailLines: 10, allowFailure: true) { line in
+        var entries: [String] = [], errors: [String] = [], inNew = false
+        let status = try Subprocess.run(["apt-get", "-q", "-y", "-o", "APT::Get::Show-Versions=true", "--download-only",
+                                         "--no-remove", "install"] + packages,
+                                        environment: environment, tailLines: 20, allowFailure: true) { line in
+            if line.hasPrefix("The following NEW packages will be installed") { inNew = true; return }
+            if inNew {
+                if line.hasPrefix("  ") { entries.append(line); return }
+                inNew = false
+            }
             if line.hasPrefix("Get:") { progress.message("  " + line) }
-            if line.hasPrefix("E: ") { errors.append(String(line.dropFirst(3))) }
+            if line.hasPrefix("E: ") || (line.hasPrefix(" ") && !line.hasPrefix("  ")) {
+                let text = line.hasPrefix("E: ") ? String(line.dropFirst(3)) : String(line.drop(while: { $0 == " " }))
+                if !text.isEmpty { errors.append(text) }
+            }
         }
         if status != 0 {
-            throw AptOstreeError(.failed, "Downloading packages: " + (errors.isEmpty ? "apt-get exited with status \(status)" : errors.joined(separator: "; ")))
+            let missing = errors.filter { $0.hasPrefix("Unable to locate package") }
+            if !missing.isEmpty {
+                throw AptOstreeError(.notFound, "Packages not found: " + missing.map { String($0.dropFirst("Unable to locate package ".count)) }.joined(separator: ", "))
+            }
+            throw AptOstreeError(.conflict, "apt cannot install \(packages.joined(separator: " ")): " + errors.joined(separator: " "))
         }
-        return try planned.map { p in
-            if let given = localDebs[p.name] { return given }
-            let path = local[p.fileName] ?? archives + "/" + p.fileName
-            guard FS.kind(path) == .regular else { throw AptOstreeError(.failed, "apt did not download \(p.fileName)") }
-            return path
+        // "  name (version) name2:arch (version) ..."
+        let words = entries.joined(separator: " ").split(separator: " ").map(String.init)
+        var planned: [Planned] = [], debs: [String] = []
+        var i = 0
+        while i + 1 < words.count {
+            let nameArch = words[i].split(separator: ":", maxSplits: 1).map(String.init)
+            let version = String(words[i + 1].dropFirst().dropLast())
+            i += 2
+            let name = nameArch[0]
+            if let given = localDebs[name] {
+                planned.append(Planned(name: name, version: version, architecture: architecture))
+                debs.append(given)
+                continue
+            }
+            let arches = nameArch.count > 1 ? [nameArch[1]] : [architecture, "all"]
+            guard let (arch, path) = arches.lazy.compactMap({ a -> (String, String)? in
+                let file = Planned(name: name, version: version, architecture: a).fileName
+                if let l = local[file] { return (a, l) }
+                let p = archives + "/" + file
+                return FS.kind(p) == .regular ? (a, p) : nil
+            }).first else {
+                throw AptOstreeError(.failed, "apt did not download \(name) \(version)")
+            }
+            planned.append(Planned(name: name, version: version, architecture: arch))
+            debs.append(path)
         }
+        return (planned, debs)
     }
 }
 

@@ -117,16 +117,25 @@ public struct PackageLayering {
                 throw AptOstreeError(.failed, "--cache-only: no package lists in \(apt.cache); run 'apt-ostree refresh-md' first")
             }
             let aptArguments = requested + localPaths.values.sorted()
-            planned = try withContext("Resolving") { try apt.plan(aptArguments) }
+            // The base's checkout runs while apt works; dropped again if no layer is built.
+            var prepared: LayerBuilder.Prepared? = request.dryRun || request.downloadOnly ? nil
+                : try LayerBuilder.Prepared(repo: repo, repoPath: repoPath, base: base)
+            defer { prepared?.discard() }
             let count = requested.count + requestedLocal.count
+            var debs: [String] = []
+            if request.dryRun {
+                planned = try withContext("Resolving") { try apt.plan(aptArguments) }
+            } else {
+                (planned, debs) = try withContext("Resolving") {
+                    try apt.planAndDownload(aptArguments, localDebs: localPaths, progress: progress)
+                }
+            }
             progress.message("Resolved \(count) requested package\(count == 1 ? "" : "s") to \(planned.count) to install")
             for p in planned { progress.message("  \(p.name) \(p.version)") }
             if request.dryRun {
                 progress.message("Exiting because of '--dry-run' option")
                 return Result(deployed: false, planned: planned.map { "\($0.name) \($0.version)" })
             }
-            try progress.checkpoint()
-            let debs = try apt.download(aptArguments, planned: planned, localDebs: localPaths, progress: progress)
             if request.downloadOnly {
                 progress.message("Exiting because of '--download-only' option")
                 return Result(deployed: false, planned: planned.map { "\($0.name) \($0.version)" })
@@ -139,8 +148,10 @@ public struct PackageLayering {
                 checksum = cached
             } else {
                 let names = requested + requestedLocal.compactMap { $0.split(separator: ":", maxSplits: 1).last.map(String.init) }
+                guard let ready = prepared else { throw AptOstreeError(.failed, "No checkout of the base was prepared") }
+                prepared = nil
                 let layer = try LayerBuilder(repo: repo, repoPath: repoPath, progress: progress)
-                    .build(base: base, debs: debs, requested: names, metadata: [:])
+                    .build(ready, debs: debs, requested: names, metadata: [:])
                 checksum = layer.checksum
                 newRefs.append(Self.layerRefPrefix + key)
                 try repo.setRef(Self.layerRefPrefix + key, to: checksum)
