@@ -293,3 +293,43 @@ private func link(_ path: String) -> String? { try? FileManager.default.destinat
         #expect(denied.status == 1 && denied.stderr.contains("org.debian.aptostree1.install-uninstall-packages"), "\(denied.stderr)")
     }
 }
+
+/// Layering real packages from Debian's mirror onto the composed base.
+@Suite(.serialized) struct LayeringDebianPackagesTests {
+    @Test func chronyNginxAndHtopFromTheMirrorLayerWithUsersUnitsAndVar() throws {
+        let s = try ComposedBase.sysroot(sources: "deb http://deb.debian.org/debian bookworm main\n")
+        let r = try s.direct(["install", "chrony", "nginx-light", "htop"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let d = try s.deploymentPath()
+        let admindir = d + "/usr/lib/sysimage/dpkg"
+        let q = try run(["dpkg-query", "--admindir=\(admindir)", "-W", "-f", "${Package} ${db:Status-Abbrev}\n", "chrony", "nginx-light", "htop"])
+        #expect(q.stdout == "chrony ii \nhtop ii \nnginx-light ii \n", "\(q.stdout)\(q.stderr)")
+        #expect(FileManager.default.isExecutableFile(atPath: d + "/usr/sbin/chronyd") && FileManager.default.isExecutableFile(atPath: d + "/usr/bin/htop"))
+        // chrony's postinst made its system user; it reaches edited machines through sysusers.d.
+        #expect(read(d + "/usr/etc/passwd")?.contains("_chrony:x:") == true)
+        #expect(read(d + "/usr/lib/sysusers.d/apt-ostree-layer.conf")?.contains("u _chrony ") == true)
+        // Units enabled by deb-systemd-helper, as image content.
+        #expect(link(d + "/usr/etc/systemd/system/multi-user.target.wants/chrony.service") != nil)
+        #expect(link(d + "/usr/etc/systemd/system/multi-user.target.wants/nginx.service") != nil)
+        // /var folders the packages ship come back at boot with their owners.
+        let tmpfiles = read(d + "/usr/lib/tmpfiles.d/apt-ostree-layer.conf") ?? ""
+        #expect(tmpfiles.contains("d /var/lib/chrony 750 _chrony _chrony -\n"), "\(tmpfiles)")
+        #expect(tmpfiles.contains("d /var/lib/nginx 755 root root -\n"), "\(tmpfiles)")
+        #expect(tmpfiles.contains("d /var/log/nginx 755 root adm -\n"), "\(tmpfiles)")
+        // ucf came in as a dependency: its state lives in the image, linked from /var.
+        #expect(tmpfiles.contains("L /var/lib/ucf - - - - /usr/lib/sysimage/ucf\n"), "\(tmpfiles)")
+        // nginx's configuration is image content under /usr/etc, and in the deployment's /etc.
+        #expect(read(d + "/usr/etc/nginx/nginx.conf") != nil && read(d + "/etc/nginx/nginx.conf") != nil)
+        // db diff sees exactly what the layer added.
+        let diff = try s.direct(["db", "diff", "rollback", "pending", "--format=json"])
+        #expect(diff.status == 0, "\(diff.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(diff.stdout.utf8)) as? [String: Any]
+        let added = Set(((json?["added"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String })
+        #expect(added.isSuperset(of: ["chrony", "nginx-light", "htop"]) && (json?["removed"] as? [Any])?.isEmpty == true)
+        // search and info read the same lists.
+        let search = try s.direct(["search", "^nginx-light$"])
+        #expect(search.status == 0 && search.stdout.hasPrefix("nginx-light - "), "\(search.stdout)\(search.stderr)")
+        let info = try s.direct(["info", "chrony"])
+        #expect(info.status == 0 && info.stdout.contains("Package: chrony"))
+    }
+}
