@@ -96,6 +96,7 @@ public enum StatusRenderer {
         }
         out += list("InitramfsEtc", d.request.initramfsEtc)
         if verbose && !d.kernelArgs.isEmpty { out += kv("KernelArgs", d.kernelArgs.joined(separator: " ")) }
+        if verbose, let diff = d.packageDiff { out += kv("Diff", diff) }
         if d.pinned { out += kv("Pinned", "yes") }
         if d.unlocked != "none" { out += kv("Unlocked", d.unlocked) }
         return out

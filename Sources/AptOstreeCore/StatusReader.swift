@@ -29,12 +29,26 @@ public struct StatusReader {
         let realBooted = sysroot.booted
         let all = sysroot.deployments
         let standIn = realBooted ?? all.first
-        let list = try all.map { d in
+        var list = try all.map { d in
             try withContext("Reading deployment \(d.id)") {
                 try deploymentStatus(d, repo: repo, booted: standIn.map { d.isSame(as: $0) } ?? false)
             }
         }
+        // Each other deployment's package changes against the booted one, from metadata.
+        if let booted = list.first(where: \.booted), let from = try packages(booted.checksum, repo: repo) {
+            for i in list.indices where !list[i].booted && list[i].checksum != booted.checksum {
+                if let to = try packages(list[i].checksum, repo: repo) {
+                    list[i].packageDiff = PackageDiff(from: from, to: to).summary
+                }
+            }
+        }
         return HostStatus(deployments: list, hasRealBootedDeployment: realBooted != nil)
+    }
+
+    /// A commit's package list from its metadata, nil when it has none.
+    func packages(_ checksum: String, repo: Repo) throws -> [InstalledPackage]? {
+        try repo.loadCommit(checksum).metadataPackages(ComposeTree.MetaKey.packageList)?
+            .map { InstalledPackage(name: $0.name, version: $0.version, architecture: $0.architecture) }
     }
 
     func deploymentStatus(_ d: Deployment, repo: Repo, booted: Bool) throws -> DeploymentStatus {

@@ -56,6 +56,13 @@ public struct PackageDiff: Sendable, Equatable {
 
     public var isEmpty: Bool { added.isEmpty && removed.isEmpty && upgraded.isEmpty && downgraded.isEmpty }
 
+    /// `2 upgraded, 1 added` (rpm-ostree's Diff line), or `no changes`.
+    public var summary: String {
+        let parts = [(upgraded.count, "upgraded"), (downgraded.count, "downgraded"), (removed.count, "removed"), (added.count, "added")]
+            .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+        return parts.isEmpty ? "no changes" : parts.joined(separator: ", ")
+    }
+
     /// The JSON form of `db diff --format=json`.
     public var json: JSONValue {
         func pkg(_ p: InstalledPackage) -> JSONValue { ["name": .string(p.name), "version": .string(p.version), "arch": .string(p.architecture)] }

@@ -34,6 +34,7 @@ extension DeploymentStatus {
         pendingBaseChecksum = j["pending-base-checksum"]?.stringValue
         pendingBaseVersion = j["pending-base-version"]?.stringValue
         pendingBaseTimestamp = uint("pending-base-timestamp")
+        packageDiff = j["package-diff"]?.stringValue
     }
 }
 

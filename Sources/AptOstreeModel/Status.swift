@@ -43,6 +43,9 @@ public struct DeploymentStatus: Equatable, Sendable {
     public var pendingBaseChecksum: String?
     public var pendingBaseVersion: String?
     public var pendingBaseTimestamp: UInt64?
+    /// The package changes from the booted deployment to this one ("2 added, 1 upgraded"),
+    /// when both commits carry package lists; nil for the booted one.
+    public var packageDiff: String?
 
     /// Makes a status entry.
     public init(id: String, osname: String, serial: Int, checksum: String, version: String?,
@@ -107,6 +110,7 @@ public struct DeploymentStatus: Equatable, Sendable {
             o["pending-base-timestamp"] = pendingBaseTimestamp.map { .int(Int64($0)) } ?? .null
         }
         if let v = request.overrideCommit { o["override-commit"] = .string(v) }
+        if let packageDiff { o["package-diff"] = .string(packageDiff) }
         return .object(o)
     }
 }

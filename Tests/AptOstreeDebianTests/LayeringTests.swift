@@ -61,6 +61,9 @@ private func link(_ path: String) -> String? { try? FileManager.default.destinat
         #expect(layered["packages"] as? [String] == ["aot-hello"])
         #expect(layered["base-checksum"] as? String == base)
         #expect(list[1]["checksum"] as? String == base)
+        // The rollback deployment's package changes against the booted (default) one.
+        #expect(list[1]["package-diff"] as? String == "2 removed" && layered["package-diff"] == nil)
+        #expect(try s.direct(["status", "-v"]).stdout.contains("Diff: 2 removed"))
         let d = try s.deploymentPath()
         #expect(read(d + "/usr/bin/aot-hello") == "#!/bin/sh\necho hello from aot\n")
         #expect(read(d + "/usr/lib/x86_64-linux-gnu/libaot.so.1") != nil)
