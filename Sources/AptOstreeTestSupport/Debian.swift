@@ -25,9 +25,9 @@ public enum ComposedBase {
 
     /// A new sysroot folder with the base deployed (`compose image --format=sysroot`), whose
     /// apt sources are replaced by `sources` (e.g. a local repository).
-    public static func sysroot(sources: String) throws -> TestSysroot {
+    public static func sysroot(sources: String, at given: String? = nil) throws -> TestSysroot {
         let repo = try ensure()
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("apt-ostree-layer-\(UUID().uuidString.prefix(8))").path
+        let path = given ?? FileManager.default.temporaryDirectory.appendingPathComponent("apt-ostree-layer-\(UUID().uuidString.prefix(8))").path
         let r = try run([aptOstreeBinary, "compose", "image", ref, path, "--format=sysroot", "--repo=\(repo)", "-q"])
         guard r.status == 0 else { throw TestFailure("deploying the base: \(r.stderr)") }
         let s = TestSysroot(adopting: path, osname: "debian", ref: ref)

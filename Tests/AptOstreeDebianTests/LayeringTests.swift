@@ -266,6 +266,43 @@ private func link(_ path: String) -> String? { try? FileManager.default.destinat
         #expect(try s.direct(["install", "aot-lib"]).status == 0)
     }
 
+    @Test func aFullDiskFailsTheInstallAndLeavesTheSysrootAsItWas() throws {
+        var big = TestDeb("aot-big")
+        big.files = ["/usr/share/aot-big/README": "big\n"]
+        let repo = try LocalAptRepo(testPackages() + [big])
+        defer { repo.remove() }
+        // 40 MB that do not compress, added to the package after building it.
+        let blob = repo.path + "/blob"
+        #expect(try run(["sh", "-c", """
+            set -e; cd "$1"; rm -f aot-big_1.0_all.deb; mkdir -p b/DEBIAN b/usr/share/aot-big
+            printf 'Package: aot-big\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@e>\nDescription: big\n' > b/DEBIAN/control
+            head -c 40000000 /dev/urandom > b/usr/share/aot-big/blob
+            dpkg-deb --root-owner-group -Znone --build b aot-big_1.0_all.deb >/dev/null; rm -rf b
+            dpkg-scanpackages --multiversion . /dev/null > Packages 2>/dev/null
+            """, "sh", repo.path]).status == 0)
+        _ = blob
+        // A sysroot on a tmpfs with about 12 MB to spare.
+        let mnt = FileManager.default.temporaryDirectory.appendingPathComponent("apt-ostree-full-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+        #expect(try run(["mount", "-t", "tmpfs", "-o", "size=3G", "tmpfs", mnt]).status == 0)
+        defer { _ = try? run(["sh", "-c", "umount -l \"$1\"; rmdir \"$1\"", "sh", mnt]) }
+        let s = try ComposedBase.sysroot(sources: repo.sourceLine, at: mnt + "/sysroot")
+        #expect(try s.direct(["refresh-md"]).status == 0)
+        let used = try run(["sh", "-c", "df -k --output=used \"$1\" | tail -1", "sh", mnt]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let kib = try #require(Int(used))
+        #expect(try run(["mount", "-o", "remount,size=\(kib + 12 * 1024)k", mnt]).status == 0)
+        let before = try s.layeringFingerprint()
+        let r = try s.direct(["install", "aot-big"])
+        #expect(r.status == 1 && r.stderrLines.count == 1 && r.stderr.contains("No space left on device"), "\(r.stdout)\(r.stderr)")
+        #expect(try s.layeringFingerprint() == before)
+        let tmp = try FileManager.default.contentsOfDirectory(atPath: s.path + "/ostree/repo/tmp").filter { $0.hasPrefix("apt-ostree") }
+        #expect(tmp.isEmpty, "\(tmp)")
+        #expect(!(read("/proc/self/mountinfo") ?? "").contains(s.path + "/"))
+        // With room again, the same install works.
+        #expect(try run(["mount", "-o", "remount,size=3G", mnt]).status == 0)
+        #expect(try s.direct(["install", "aot-big"]).status == 0)
+    }
+
     @Test func dryRunAndDownloadOnlyChangeNothing() throws {
         let repo = try LocalAptRepo(testPackages())
         defer { repo.remove() }
@@ -291,6 +328,17 @@ private func link(_ path: String) -> String? { try? FileManager.default.destinat
         #expect(r.stdout.contains("Running dpkg on 2 packages"))
         #expect(try s.deployments().first?["requested-packages"] as? [String] == ["aot-hello"])
         #expect(try d.log().contains("install aot-hello"))
+        // The read-only commands answer through the daemon too, for any user.
+        let diff = try d.cli(["db", "diff", "rollback", "pending"], uid: 65534)
+        #expect(diff.status == 0 && diff.stdout.contains("Added:\n  aot-hello-1.0\n  aot-lib-1.0\n"), "\(diff.stdout)\(diff.stderr)")
+        let list = try d.cli(["db", "list", "aot-*"], uid: 65534)
+        #expect(list.status == 0 && list.stdout.contains(" aot-hello 1.0 all\n") && !list.stdout.contains(" systemd "), "\(list.stdout)\(list.stderr)")
+        #expect(try d.cli(["refresh-md"]).status == 0)
+        let search = try d.cli(["search", "^aot-"], uid: 65534)
+        #expect(search.status == 0 && search.stdout.contains("aot-hello - apt-ostree test package aot-hello"), "\(search.stdout)\(search.stderr)")
+        let info = try d.cli(["info", "aot-fail"], uid: 65534)
+        #expect(info.status == 0 && info.stdout.contains("Package: aot-fail"), "\(info.stderr)")
+        #expect(try d.cli(["info", "no-such-aot"]).stderr == "error: Packages not found: no-such-aot\n")
         // An unprivileged caller is refused by polkit before anything runs.
         let denied = try d.cli(["uninstall", "aot-hello"], uid: 65534)
         #expect(denied.status == 1 && denied.stderr.contains("org.debian.aptostree1.install-uninstall-packages"), "\(denied.stderr)")
