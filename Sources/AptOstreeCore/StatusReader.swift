@@ -47,8 +47,7 @@ public struct StatusReader {
 
     /// A commit's package list from its metadata, nil when it has none.
     func packages(_ checksum: String, repo: Repo) throws -> [InstalledPackage]? {
-        try repo.loadCommit(checksum).metadataPackages(ComposeTree.MetaKey.packageList)?
-            .map { InstalledPackage(name: $0.name, version: $0.version, architecture: $0.architecture) }
+        try repo.loadCommit(checksum).packageList
     }
 
     func deploymentStatus(_ d: Deployment, repo: Repo, booted: Bool) throws -> DeploymentStatus {

@@ -27,11 +27,11 @@ public enum Deb822 {
     }
 
     /// The installed packages of a dpkg status file: name, version, architecture, sorted by name.
-    public static func installedPackages(status text: String) -> [(name: String, version: String, architecture: String)] {
-        parse(text).compactMap { s -> (String, String, String)? in
+    public static func installedPackages(status text: String) -> [InstalledPackage] {
+        parse(text).compactMap { s -> InstalledPackage? in
             guard let name = s["Package"], let version = s["Version"], let status = s["Status"],
                   status.hasSuffix(" installed") else { return nil }
-            return (name, version, s["Architecture"] ?? "all")
-        }.sorted { $0.0 == $1.0 ? $0.2 < $1.2 : $0.0 < $1.0 }
+            return InstalledPackage(name: name, version: version, architecture: s["Architecture"] ?? "all")
+        }.sorted { $0.name == $1.name ? $0.architecture < $1.architecture : $0.name < $1.name }
     }
 }

@@ -42,15 +42,7 @@ extension Repo {
         try withGError("Writing tree") { ostree_repo_write_mtree(pointer, mtree, &root, nil, $0) }
         guard let root else { throw GLibError(message: "Writing tree: no root") }
         defer { g_object_unref(UnsafeMutableRawPointer(root)) }
-        let meta = makeVardict(metadata)
-        defer { g_variant_unref(meta) }
-        var out: UnsafeMutablePointer<CChar>? = nil
-        try withGError("Writing commit") {
-            ostree_repo_write_commit_with_time(pointer, base, subject, nil, meta, root, guint64(timestamp), &out, nil, $0)
-        }
-        guard let checksum = takeString(out) else { throw GLibError(message: "Writing commit: no checksum") }
-        if let ref { ostree_repo_transaction_set_ref(pointer, nil, ref, checksum) }
-        try withGError("Committing repo transaction") { ostree_repo_commit_transaction(pointer, nil, nil, $0) }
+        let checksum = try finishCommit(root: root, parent: base, subject: subject, metadata: metadata, ref: ref, timestamp: timestamp)
         committed = true
         return checksum
     }

@@ -16,8 +16,8 @@ public enum MetadataValue: Sendable, Equatable {
     case int32(Int32)
     /// `as`
     case strings([String])
-    /// `a(sss)`: name, version, architecture of each installed package.
-    case packages([PackageEntry])
+    /// `a(sss)`: one tuple of three strings per element (packages: name, version, architecture).
+    case stringTriples([[String]])
 
     /// A new floating GVariant.
     func variant() -> OpaquePointer {
@@ -28,30 +28,17 @@ public enum MetadataValue: Sendable, Equatable {
         case .int32(let v): return g_variant_new_int32(v)
         case .strings(let list):
             return withStrv(list) { g_variant_new_strv(UnsafePointer(OpaquePointer($0)), gssize(list.count)) }
-        case .packages(let list):
+        case .stringTriples(let list):
             let type = g_variant_type_new("a(sss)")
             defer { g_variant_type_free(type) }
             let b = g_variant_builder_new(type)!
             defer { g_variant_builder_unref(b) }
             for p in list {
-                var children: [OpaquePointer?] = [g_variant_new_string(p.name), g_variant_new_string(p.version),
-                                                  g_variant_new_string(p.architecture)]
+                var children: [OpaquePointer?] = (0..<3).map { g_variant_new_string($0 < p.count ? p[$0] : "") }
                 g_variant_builder_add_value(b, g_variant_new_tuple(&children, 3))
             }
             return g_variant_builder_end(b)
         }
-    }
-}
-
-/// One installed package, as commit metadata lists it.
-public struct PackageEntry: Sendable, Equatable, Hashable {
-    public var name: String
-    public var version: String
-    public var architecture: String
-    public init(name: String, version: String, architecture: String) {
-        self.name = name
-        self.version = version
-        self.architecture = architecture
     }
 }
 
@@ -118,17 +105,27 @@ extension Repo {
             return CommitResult(checksum: nil, contentChecksum: content)
         }
 
+        let checksum = try finishCommit(root: repoFile, parent: parent, subject: subject, metadata: metadata,
+                                        ref: ref, timestamp: timestamp)
+        committed = true
+        return CommitResult(checksum: checksum, contentChecksum: content)
+    }
+
+    /// The last steps of a commit inside a prepared transaction: the commit object over the
+    /// written `root` tree, the ref, and the transaction's commit (the one moment the new
+    /// state becomes visible).
+    func finishCommit(root: OpaquePointer, parent: String?, subject: String, metadata: [String: MetadataValue],
+                      ref: String?, timestamp: UInt64) throws -> String {
         let meta = makeVardict(metadata)
         defer { g_variant_unref(meta) }
         var out: UnsafeMutablePointer<CChar>? = nil
         try withGError("Writing commit") {
-            ostree_repo_write_commit_with_time(pointer, parent, subject, nil, meta, repoFile, guint64(timestamp), &out, nil, $0)
+            ostree_repo_write_commit_with_time(pointer, parent, subject, nil, meta, root, guint64(timestamp), &out, nil, $0)
         }
         guard let checksum = takeString(out) else { throw GLibError(message: "Writing commit: no checksum") }
         if let ref { ostree_repo_transaction_set_ref(pointer, nil, ref, checksum) }
         try withGError("Committing repo transaction") { ostree_repo_commit_transaction(pointer, nil, nil, $0) }
-        committed = true
-        return CommitResult(checksum: checksum, contentChecksum: content)
+        return checksum
     }
 
     /// Pulls `refs` from another repository on this machine (`file://` URL), writing them as
@@ -159,8 +156,8 @@ extension Commit {
         return takeString(ostree_checksum_from_bytes_v(tree)).map { $0 + (takeString(ostree_checksum_from_bytes_v(meta)) ?? "") } ?? ""
     }
 
-    /// The `a(sss)` package list stored under `key`, or nil when absent.
-    public func metadataPackages(_ key: String) -> [PackageEntry]? {
+    /// The `a(sss)` value stored under `key`, one three-string array per tuple; nil when absent.
+    public func metadataStringTriples(_ key: String) -> [[String]]? {
         let meta = aot_commit_get_metadata(variant)
         defer { g_variant_unref(meta) }
         let type = g_variant_type_new("a(sss)")
@@ -175,7 +172,7 @@ extension Commit {
                 defer { g_variant_unref(s) }
                 return String(cString: g_variant_get_string(s, nil))
             }
-            return PackageEntry(name: field(0), version: field(1), architecture: field(2))
+            return [field(0), field(1), field(2)]
         }
     }
 }

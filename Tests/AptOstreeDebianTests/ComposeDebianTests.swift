@@ -34,8 +34,8 @@ import Testing
         let commit = try r.loadCommit(checksum)
         #expect(commit.version == "12.0")
         #expect(commit.metadataBool("ostree.bootable") == true)
-        let packages = try #require(commit.metadataPackages("aptostree.dpkg.pkglist"))
-        let names = Set(packages.map(\.name))
+        let packages = try #require(commit.metadataStringTriples("aptostree.dpkg.pkglist"))
+        let names = Set(packages.map { $0[0] })
         for p in ["systemd", "systemd-sysv", "dpkg", "apt", "ostree-boot", "initramfs-tools", "linux-image-amd64", "ca-certificates"] {
             #expect(names.contains(p), "package list lacks \(p)")
         }

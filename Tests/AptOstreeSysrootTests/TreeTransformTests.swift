@@ -148,13 +148,13 @@ private func exists(_ path: String) -> Bool { (try? FileManager.default.attribut
         defer { try? FileManager.default.removeItem(atPath: repoPath) }
         #expect(try run(["ostree", "init", "--repo=\(repoPath)", "--mode=archive"]).status == 0)
         let repo = try Repo.open(path: repoPath)
-        let pkgs = [PackageEntry(name: "base-files", version: "12.4", architecture: "amd64")]
-        let first = try repo.writeCommit(directory: root, parent: nil, subject: "s", metadata: ["version": .string("1"), "aptostree.dpkg.pkglist": .packages(pkgs)],
+        let pkgs = [["base-files", "12.4", "amd64"]]
+        let first = try repo.writeCommit(directory: root, parent: nil, subject: "s", metadata: ["version": .string("1"), "aptostree.dpkg.pkglist": .stringTriples(pkgs)],
                                          ref: "test/ref", timestamp: 1_700_000_000)
         let checksum = try #require(first.checksum)
         #expect(try repo.resolve("test/ref") == checksum)
         let commit = try repo.loadCommit(checksum)
-        #expect(commit.version == "1" && commit.metadataPackages("aptostree.dpkg.pkglist") == pkgs)
+        #expect(commit.version == "1" && commit.metadataStringTriples("aptostree.dpkg.pkglist") == pkgs)
         // The committed tree is what was transformed (ostree itself reads it back).
         let ls = try run(["ostree", "ls", "--repo=\(repoPath)", "test/ref", "/usr/lib/sysimage/dpkg/status", "/usr/etc/passwd"])
         #expect(ls.status == 0 && ls.stdout.contains("/usr/etc/passwd"), "\(ls.stderr)")

@@ -59,17 +59,8 @@ struct AptLists {
 
             """)
         progress.message("Updating package lists of \(treefile.suite) from \(treefile.mirror)")
-        var errors: [String] = []
-        let status = try Subprocess.run(["apt-get", "-q", "-o", "APT::Update::Error-Mode=any", "update"],
-                                        environment: ["APT_CONFIG=\(directory)/apt.conf", "LC_ALL=C.UTF-8"],
-                                        allowFailure: true, onLine: { line in
-                                            if line.hasPrefix("Get:") || line.hasPrefix("Err:") { progress.message("  " + line) }
-                                            if line.hasPrefix("E: ") && !line.hasPrefix("E: Some index files failed") { errors.append(String(line.dropFirst(3))) }
-                                        })
-        if status != 0 {
-            throw AptOstreeError(.failed, "Updating package lists of \(treefile.suite) from \(treefile.mirror): "
-                                 + (errors.isEmpty ? "apt-get update exited with status \(status)" : errors.joined(separator: "; ")))
-        }
+        try DeploymentApt.runUpdate(environment: ["APT_CONFIG=\(directory)/apt.conf", "LC_ALL=C.UTF-8"],
+                                    what: "Updating package lists of \(treefile.suite) from \(treefile.mirror)", progress: progress)
     }
 
     /// A digest of the signed release files apt fetched: it changes whenever the archive

@@ -79,13 +79,12 @@ public struct ComposeTree: Sendable {
             throw AptOstreeError(.failed, "Kernel \(kver ?? "none") was prepared but the tree holds \(result.kernelVersion ?? "none")")
         }
         let packages = Deb822.installedPackages(status: try FileText.read(root + "/usr/lib/sysimage/dpkg/status"))
-            .map { PackageEntry(name: $0.name, version: $0.version, architecture: $0.architecture) }
 
         progress.message("[5/5] Committing \(packages.count) packages to \(request.repo)")
         var metadata: [String: MetadataValue] = [
             MetaKey.inputHash: .string(inputHash),
             MetaKey.manifest: .string(tf.json.serialized(pretty: false)),
-            MetaKey.packageList: .packages(packages),
+            MetaKey.packageList: .packageList(packages),
             MetaKey.suite: .string(tf.suite),
             "ostree.bootable": .bool(result.kernelVersion != nil),
         ]

@@ -95,16 +95,31 @@ public struct DeploymentApt: Sendable {
     /// unchanged archive cheap.
     public func update(progress: ProgressSink) throws {
         try writeConfig()
+        try Self.runUpdate(environment: environment, what: "Updating package lists", progress: progress)
+        try FS.writeFile(cache + "/lists-updated", sha256Hex(try sourcesText()))
+    }
+
+    /// Runs `apt-get update` with `environment`; a failure is one error with apt's E: lines.
+    static func runUpdate(environment: [String], what: String, progress: ProgressSink) throws {
         var errors: [String] = []
         let status = try Subprocess.run(["apt-get", "-q", "-o", "APT::Update::Error-Mode=any", "update"],
                                         environment: environment, allowFailure: true) { line in
-            if line.hasPrefix("Get:") || line.hasPrefix("Err:") || line.hasPrefix("Hit:") { progress.message("  " + line) }
+            if line.hasPrefix("Get:") || line.hasPrefix("Err:") { progress.message("  " + line) }
             if line.hasPrefix("E: ") && !line.hasPrefix("E: Some index files failed") { errors.append(String(line.dropFirst(3))) }
         }
         if status != 0 {
-            throw AptOstreeError(.failed, "Updating package lists: " + (errors.isEmpty ? "apt-get update exited with status \(status)" : errors.joined(separator: "; ")))
+            throw AptOstreeError(.failed, "\(what): " + (errors.isEmpty ? "apt-get update exited with status \(status)" : errors.joined(separator: "; ")))
         }
-        try FS.writeFile(cache + "/lists-updated", sha256Hex(try sourcesText()))
+    }
+
+    /// apt's resolution errors as one error: packages it does not know (notFound), or why
+    /// it cannot install the set (conflict).
+    static func resolutionError(_ errors: [String], _ packages: [String]) -> AptOstreeError {
+        let missing = errors.filter { $0.hasPrefix("Unable to locate package") }
+        if !missing.isEmpty {
+            return AptOstreeError(.notFound, "Packages not found: " + missing.map { String($0.dropFirst("Unable to locate package ".count)) }.joined(separator: ", "))
+        }
+        return AptOstreeError(.conflict, "apt cannot install \(packages.joined(separator: " ")): " + errors.joined(separator: " "))
     }
 
     /// Whether package lists were ever fetched into the cache.
@@ -140,13 +155,7 @@ public struct DeploymentApt: Sendable {
                 if !text.isEmpty { errors.append(text) }
             }
         }
-        if status != 0 {
-            let missing = errors.filter { $0.hasPrefix("Unable to locate package") }
-            if !missing.isEmpty {
-                throw AptOstreeError(.notFound, "Packages not found: " + missing.map { String($0.dropFirst("Unable to locate package ".count)) }.joined(separator: ", "))
-            }
-            throw AptOstreeError(.conflict, "apt cannot install \(packages.joined(separator: " ")): " + errors.joined(separator: " "))
-        }
+        if status != 0 { throw Self.resolutionError(errors, packages) }
         return planned
     }
 
@@ -181,13 +190,7 @@ public struct DeploymentApt: Sendable {
                 if !text.isEmpty { errors.append(text) }
             }
         }
-        if status != 0 {
-            let missing = errors.filter { $0.hasPrefix("Unable to locate package") }
-            if !missing.isEmpty {
-                throw AptOstreeError(.notFound, "Packages not found: " + missing.map { String($0.dropFirst("Unable to locate package ".count)) }.joined(separator: ", "))
-            }
-            throw AptOstreeError(.conflict, "apt cannot install \(packages.joined(separator: " ")): " + errors.joined(separator: " "))
-        }
+        if status != 0 { throw Self.resolutionError(errors, packages) }
         // "  name (version) name2:arch (version) ..."
         let words = entries.joined(separator: " ").split(separator: " ").map(String.init)
         var planned: [Planned] = [], debs: [String] = []

@@ -27,7 +27,7 @@ struct LayerBuilder {
 
     struct Output {
         var checksum: String
-        var packages: [PackageEntry]
+        var packages: [InstalledPackage]
     }
 
     /// A scratch folder in the repo's tmp with the base checked out as `lower`: made on a
@@ -123,14 +123,12 @@ struct LayerBuilder {
         try writeSysusers(lower: lower, upper: upper)
         let statusText = try FileText.read(FS.kind(upper + "/usr/lib/sysimage/dpkg/status") == .regular
                                            ? upper + "/usr/lib/sysimage/dpkg/status" : lower + "/usr/lib/sysimage/dpkg/status")
-        let packages = Deb822.installedPackages(status: statusText).map {
-            PackageEntry(name: $0.name, version: $0.version, architecture: $0.architecture)
-        }
+        let packages = Deb822.installedPackages(status: statusText)
         let baseCommit = try repo.loadCommit(base)
         var metadata = extra
         metadata[StatusReader.MetaKey.clientLayer] = .bool(true)
         metadata[StatusReader.MetaKey.packages] = .strings(requested)
-        metadata[ComposeTree.MetaKey.packageList] = .packages(packages)
+        metadata[ComposeTree.MetaKey.packageList] = .packageList(packages)
         if let v = baseCommit.version { metadata["version"] = .string(v) }
         if let k = baseCommit.metadataString("ostree.linux") { metadata["ostree.linux"] = .string(k) }
         if let b = baseCommit.metadataBool("ostree.bootable") { metadata["ostree.bootable"] = .bool(b) }

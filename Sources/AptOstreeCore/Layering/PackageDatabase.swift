@@ -15,16 +15,14 @@ public struct PackageDatabase {
         let repo = try withContext("Opening repo") { try context.sysroot.repo() }
         let checksum = try resolve(revision ?? "booted", repo: repo)
         let commit = try repo.loadCommit(checksum)
-        if let meta = commit.metadataPackages(ComposeTree.MetaKey.packageList) {
-            return PackageList(checksum: checksum, version: commit.version,
-                               packages: meta.map { InstalledPackage(name: $0.name, version: $0.version, architecture: $0.architecture) })
+        if let packages = commit.packageList {
+            return PackageList(checksum: checksum, version: commit.version, packages: packages)
         }
         guard let status = try repo.readFile(commit: checksum, path: "/usr/lib/sysimage/dpkg/status")
                 ?? repo.readFile(commit: checksum, path: "/var/lib/dpkg/status") else {
             throw AptOstreeError(.notFound, "Commit \(checksum.prefix(12)) has no package list and no dpkg database")
         }
-        return PackageList(checksum: checksum, version: commit.version,
-                           packages: Deb822.installedPackages(status: status).map { InstalledPackage(name: $0.name, version: $0.version, architecture: $0.architecture) })
+        return PackageList(checksum: checksum, version: commit.version, packages: Deb822.installedPackages(status: status))
     }
 
     func resolve(_ revision: String, repo: Repo) throws -> String {
@@ -75,5 +73,19 @@ extension PackageLayering {
             throw AptOstreeError(.notFound, "Packages not found: \((missing.isEmpty ? names : missing).joined(separator: ", "))")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension Commit {
+    /// The installed packages listed in the commit's metadata (`aptostree.dpkg.pkglist`).
+    public var packageList: [InstalledPackage]? {
+        metadataStringTriples(ComposeTree.MetaKey.packageList)?.map { InstalledPackage(name: $0[0], version: $0[1], architecture: $0[2]) }
+    }
+}
+
+extension MetadataValue {
+    /// A package list as commit metadata (`a(sss)`).
+    static func packageList(_ list: [InstalledPackage]) -> MetadataValue {
+        .stringTriples(list.map { [$0.name, $0.version, $0.architecture] })
     }
 }

@@ -45,7 +45,7 @@ public struct PackageLayering {
         let commit = try repo.loadCommit(src.checksum)
         let base = commit.metadataBool(StatusReader.MetaKey.clientLayer) == true ? (commit.parent ?? src.checksum) : src.checksum
         let baseCommit = try repo.loadCommit(base)
-        let basePackages = Set((baseCommit.metadataPackages(ComposeTree.MetaKey.packageList) ?? []).map(\.name))
+        let basePackages = Set((baseCommit.packageList ?? []).map(\.name))
         var origin = src.origin.map(OriginCodec.decode) ?? Origin()
 
         // The new request set, checked the way rpm-ostree checks it.
