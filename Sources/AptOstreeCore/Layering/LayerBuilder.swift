@@ -4,7 +4,6 @@ import OSTreeKit
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// Builds a layered commit: the base commit plus packages, installed by the real dpkg with
 /// their maintainer scripts, as design section 3 describes.
@@ -30,49 +29,25 @@ struct LayerBuilder {
         var packages: [InstalledPackage]
     }
 
-    /// A scratch folder in the repo's tmp with the base checked out as `lower`: made on a
-    /// thread of its own while apt resolves and downloads, so its cost is hidden.
-    final class Prepared: @unchecked Sendable {
-        let scratch: String
-        let base: String
-        private let done = DispatchSemaphoreLite()
-        private var error: Error?
-
-        init(repo: Repo, repoPath: String, base: String) throws {
-            scratch = try makeTemporaryDirectory(under: repoPath + "/tmp")
-            self.base = base
-            let lower = scratch + "/lower"
-            let t = Thread { [self] in
-                do { try withContext("Checking out the base") { try repo.checkoutHardlinked(base, to: lower) } } catch { self.error = error }
-                self.done.signal()
-            }
-            t.start()
-        }
-
-        /// Waits for the checkout; throws its error.
-        func wait() throws {
-            done.wait()
-            if let error { throw error }
-        }
-
-        /// Waits, then removes the scratch folder.
-        func discard() {
-            done.wait()
-            try? FS.remove(scratch)
-        }
-    }
-
-    /// Installs `debs` (paths) onto the prepared base; `requested` names go into the metadata.
-    /// The scratch folder is removed on every way out.
-    func build(_ prepared: Prepared, debs: [String], requested: [String], metadata extra: [String: MetadataValue]) throws -> Output {
-        defer { prepared.discard() }
-        let base = prepared.base, scratch = prepared.scratch
-        let lower = scratch + "/lower", upper = scratch + "/upper", work = scratch + "/work"
+    /// Installs `debs` (paths) onto `base`; `requested` names go into the metadata. The
+    /// scratch folder (in the repo's tmp, so the checkout can hard-link) goes on every way out.
+    /// `baseDeployment`, the folder of a deployment of exactly `base`, serves as the lower
+    /// layer when there is one (it is a hard-link checkout of the same commit already, and
+    /// the sandbox never sees its /etc): no checkout to make and remove.
+    func build(base: String, baseDeployment: String?, debs: [String], requested: [String],
+               metadata extra: [String: MetadataValue]) throws -> Output {
+        let scratch = try makeTemporaryDirectory(under: repoPath + "/tmp")
+        let lower = baseDeployment ?? scratch + "/lower", upper = scratch + "/upper", work = scratch + "/work"
         let merged = scratch + "/merged", varDir = scratch + "/var", debDir = scratch + "/debs"
         var mounted = false
-        defer { if mounted { _ = try? Subprocess.run(["umount", merged]) } }
+        defer {
+            if mounted { _ = try? Subprocess.run(["umount", merged]) }
+            try? FS.remove(scratch)
+        }
         for d in [upper, work, merged, varDir, debDir] { try FS.makeDirectories(d) }
-        try prepared.wait()
+        if baseDeployment == nil {
+            try withContext("Checking out the base") { try repo.checkoutHardlinked(base, to: lower) }
+        }
         for (i, deb) in debs.enumerated() {
             // Numbered links keep the names dpkg sees unique and the files read-only to it.
             if link(deb, debDir + "/\(i)-" + FS.basename(of: deb)) != 0 {
@@ -191,35 +166,5 @@ struct LayerBuilder {
         try FS.makeDirectories(upper + "/usr/lib/sysusers.d")
         try FS.writeFile(upper + "/usr/lib/sysusers.d/apt-ostree-layer.conf",
                          "# Written by apt-ostree: users and groups layered packages created.\n" + lines.joined(separator: "\n") + "\n")
-    }
-}
-
-/// A one-shot semaphore over a pthread mutex and condition (no Dispatch needed here).
-final class DispatchSemaphoreLite: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    private var cond = pthread_cond_t()
-    private var signalled = false
-
-    init() {
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&cond, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(&cond)
-        pthread_mutex_destroy(&mutex)
-    }
-
-    func signal() {
-        pthread_mutex_lock(&mutex)
-        signalled = true
-        pthread_cond_broadcast(&cond)
-        pthread_mutex_unlock(&mutex)
-    }
-
-    func wait() {
-        pthread_mutex_lock(&mutex)
-        while !signalled { pthread_cond_wait(&cond, &mutex) }
-        pthread_mutex_unlock(&mutex)
     }
 }

@@ -117,10 +117,7 @@ public struct PackageLayering {
                 throw AptOstreeError(.failed, "--cache-only: no package lists in \(apt.cache); run 'apt-ostree refresh-md' first")
             }
             let aptArguments = requested + localPaths.values.sorted()
-            // The base's checkout runs while apt works; dropped again if no layer is built.
-            var prepared: LayerBuilder.Prepared? = request.dryRun || request.downloadOnly ? nil
-                : try LayerBuilder.Prepared(repo: repo, repoPath: repoPath, base: base)
-            defer { prepared?.discard() }
+
             let count = requested.count + requestedLocal.count
             var debs: [String] = []
             if request.dryRun {
@@ -148,10 +145,9 @@ public struct PackageLayering {
                 checksum = cached
             } else {
                 let names = requested + requestedLocal.compactMap { $0.split(separator: ":", maxSplits: 1).last.map(String.init) }
-                guard let ready = prepared else { throw AptOstreeError(.failed, "No checkout of the base was prepared") }
-                prepared = nil
+                let baseDeployment = context.sysroot.deployments.first { $0.checksum == base }.map(deploymentPath)
                 let layer = try LayerBuilder(repo: repo, repoPath: repoPath, progress: progress)
-                    .build(ready, debs: debs, requested: names, metadata: [:])
+                    .build(base: base, baseDeployment: baseDeployment, debs: debs, requested: names, metadata: [:])
                 checksum = layer.checksum
                 newRefs.append(Self.layerRefPrefix + key)
                 try repo.setRef(Self.layerRefPrefix + key, to: checksum)
