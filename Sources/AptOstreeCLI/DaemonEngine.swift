@@ -117,6 +117,31 @@ final class DaemonEngine: Engine, @unchecked Sendable {
         return replyString(r) ?? ""
     }
 
+    func upgrade(_ options: SysrootOptions, _ request: UpgradeRequest, progress: ProgressSink) throws -> (deployed: Bool, available: Bool) {
+        // The transaction's messages tell whether an update exists ("No upgrade available.").
+        let sink = WatchingProgress(inner: progress)
+        let deployed = try runTransactionChangingDefault(options, request.rebase == nil ? "UpgradeSystem" : "Rebase",
+                                                         [VariantCodec.variant(request.json), VariantCodec.dictionary([:])], progress: sink)
+        return (deployed, !sink.saw("No upgrade available."))
+    }
+
+    func reset(_ options: SysrootOptions, progress: ProgressSink) throws -> Bool {
+        try runTransactionChangingDefault(options, "Reset", [VariantCodec.dictionary([:])], progress: progress)
+    }
+
+    func remotes(_ options: SysrootOptions) throws -> [(name: String, url: String)] {
+        let r = try bus.call(owner, try osPath(options), BusNames.osInterface, "ListRemotes", nil, replyType: "(s)")
+        defer { g_variant_unref(r) }
+        return (try JSONParser.parse(replyString(r) ?? "[]").arrayValue ?? []).compactMap { e in
+            guard let n = e[0]?.stringValue, let u = e[1]?.stringValue else { return nil }
+            return (n, u)
+        }
+    }
+
+    func changeRemote(_ options: SysrootOptions, _ request: RemoteRequest) throws {
+        try runTransaction(options, "ModifyRemote", [VariantCodec.variant(request.json)], progress: SilentProgress())
+    }
+
     func reload(_ options: SysrootOptions) throws {
         let r = try bus.call(owner, BusNames.sysrootPath, BusNames.sysrootInterface, "ReloadConfig", nil)
         g_variant_unref(r)
@@ -214,4 +239,16 @@ func canonicalPath(_ path: String) -> String {
     guard let p = realpath(path, nil) else { return path }
     defer { free(p) }
     return String(cString: p)
+}
+
+/// Passes progress on and remembers the messages (to read a transaction's outcome).
+final class WatchingProgress: ProgressSink, @unchecked Sendable {
+    let inner: ProgressSink
+    private var seen: [String] = []
+    init(inner: ProgressSink) { self.inner = inner }
+    func message(_ text: String) {
+        seen.append(text)
+        inner.message(text)
+    }
+    func saw(_ text: String) -> Bool { seen.contains(text) }
 }

@@ -27,6 +27,14 @@ public protocol Engine: Sendable {
     func search(_ options: SysrootOptions, terms: [String]) throws -> [String]
     /// `info PKG...`: apt's records.
     func info(_ options: SysrootOptions, names: [String]) throws -> String
+    /// `upgrade` / `rebase`: (deployed, a newer base is available).
+    func upgrade(_ options: SysrootOptions, _ request: UpgradeRequest, progress: ProgressSink) throws -> (deployed: Bool, available: Bool)
+    /// `reset`; returns whether a new deployment was written.
+    func reset(_ options: SysrootOptions, progress: ProgressSink) throws -> Bool
+    /// `remote list`: name and URL of each remote.
+    func remotes(_ options: SysrootOptions) throws -> [(name: String, url: String)]
+    /// `remote add|delete`.
+    func changeRemote(_ options: SysrootOptions, _ request: RemoteRequest) throws
     /// `reload`: re-read configuration and sysroot state.
     func reload(_ options: SysrootOptions) throws
     /// `cancel`: cancels the running transaction; returns its title, or nil when none runs.

@@ -58,7 +58,7 @@ public struct Cleanup {
             }
             if base {
                 progress.message("Cleaning up temporary files and unused objects...")
-                let (pruned, freed) = try withContext("Cleaning up") { try sysroot.cleanup() }
+                let (pruned, freed) = try withContext("Cleaning up") { try LayerRefs.cleanup(context) }
                 if pruned > 0 { progress.message("Freed objects: \(pruned) (\(formatSize(freed)))") }
             }
             if request.repomd {

@@ -22,10 +22,13 @@ struct DeploymentWriter {
         try progress.checkpoint()
         if sysroot.booted != nil {
             progress.message("Staging deployment...")
-            return try withContext("Staging deployment") {
+            let staged = try withContext("Staging deployment") {
                 try sysroot.deployTree(osname: osname, revision: revision, origin: keyfile, merge: merge,
                                        kernelArgs: kernelArgs, stage: true)
             }
+            try withContext("Reloading sysroot") { try sysroot.load() }
+            try withContext("Keeping base and layer commits") { try LayerRefs.sync(context) }
+            return staged
         }
         progress.message("Writing deployment...")
         let before = Set(sysroot.deployments.map(\.id))
@@ -41,9 +44,13 @@ struct DeploymentWriter {
             _ = try? sysroot.cleanup()
             throw AptOstreeError.from(error, context: "Writing deployment")
         }
-        // Only a dropped deployment leaves folders and objects to clean up.
-        guard !before.isSubset(of: Set(sysroot.deployments.map(\.id))) else { return new }
-        let (pruned, freed) = try withContext("Cleaning up old deployments") { try sysroot.cleanup() }
+        // Only a dropped deployment leaves folders and objects to clean up; the refs that
+        // keep layered deployments' bases follow every change.
+        guard !before.isSubset(of: Set(sysroot.deployments.map(\.id))) else {
+            try withContext("Keeping base and layer commits") { try LayerRefs.sync(context) }
+            return new
+        }
+        let (pruned, freed) = try withContext("Cleaning up old deployments") { try LayerRefs.cleanup(context) }
         if pruned > 0 { progress.message("Freed objects: \(pruned) (\(formatSize(freed)))") }
         return new
     }

@@ -83,6 +83,27 @@ public enum Introspection {
               <arg type="as" name="names" direction="in"/>
               <arg type="s" name="records" direction="out"/>
             </method>
+            <method name="UpgradeSystem">
+              <arg type="a{sv}" name="request" direction="in"/>
+              <arg type="a{sv}" name="options" direction="in"/>
+              <arg type="s" name="transaction_address" direction="out"/>
+            </method>
+            <method name="Rebase">
+              <arg type="a{sv}" name="request" direction="in"/>
+              <arg type="a{sv}" name="options" direction="in"/>
+              <arg type="s" name="transaction_address" direction="out"/>
+            </method>
+            <method name="Reset">
+              <arg type="a{sv}" name="options" direction="in"/>
+              <arg type="s" name="transaction_address" direction="out"/>
+            </method>
+            <method name="ModifyRemote">
+              <arg type="a{sv}" name="request" direction="in"/>
+              <arg type="s" name="transaction_address" direction="out"/>
+            </method>
+            <method name="ListRemotes">
+              <arg type="s" name="remotes_json" direction="out"/>
+            </method>
             <method name="Cleanup">
               <arg type="as" name="elements" direction="in"/>
               <arg type="s" name="transaction_address" direction="out"/>

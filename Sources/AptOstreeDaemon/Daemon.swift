@@ -227,6 +227,9 @@ public final class Daemon: @unchecked Sendable {
                 let revision = replyString(params) ?? ""
                 let list = try engine.packages(SysrootOptions(path: sysroot, osname: osname(path)), revision: revision.isEmpty ? nil : revision)
                 reply.value(aot_tuple_s(list.json.serialized(pretty: false)))
+            case (BusNames.osInterface, "ListRemotes"):
+                let list = try engine.remotes(SysrootOptions(path: sysroot, osname: osname(path)))
+                reply.value(aot_tuple_s(JSONValue.array(list.map { .array([.string($0.name), .string($0.url)]) }).serialized(pretty: false)))
             case (BusNames.osInterface, "Search"), (BusNames.osInterface, "Info"):
                 let words = argumentJSON(params, 0).arrayValue?.compactMap(\.stringValue) ?? []
                 let options = SysrootOptions(path: sysroot, osname: try osname(path))
@@ -300,6 +303,18 @@ public final class Daemon: @unchecked Sendable {
                 : request.install.isEmpty ? "uninstall \(request.uninstall.joined(separator: " "))"
                 : "install \(request.install.joined(separator: " ")) uninstall \(request.uninstall.joined(separator: " "))"
             work = { p in _ = try engine.changePackages(options, request, progress: p) }
+        case "UpgradeSystem", "Rebase":
+            let request = try UpgradeRequest(json: argumentJSON(params, 0))
+            if method == "Rebase" && request.rebase == nil { throw AptOstreeError(.invalidArgument, "Rebase: the request names no refspec") }
+            title = request.rebase.map { "rebase \($0)" } ?? (request.check || request.preview ? "upgrade --check" : "upgrade")
+            work = { p in _ = try engine.upgrade(options, request, progress: p) }
+        case "Reset":
+            title = "reset"
+            work = { p in _ = try engine.reset(options, progress: p) }
+        case "ModifyRemote":
+            let request = try RemoteRequest(json: argumentJSON(params, 0))
+            title = "remote \(request.action.rawValue) \(request.name)"
+            work = { _ in try engine.changeRemote(options, request) }
         case "RefreshMd":
             title = "refresh-md"
             work = { p in try engine.refreshMetadata(options, progress: p) }

@@ -61,6 +61,25 @@ public struct InProcessEngine: Engine {
         try PackageLayering(context: try SysrootContext(options), progress: SilentProgress()).info(names)
     }
 
+    public func upgrade(_ options: SysrootOptions, _ request: UpgradeRequest, progress: ProgressSink) throws -> (deployed: Bool, available: Bool) {
+        if !(request.check || request.preview) { try requireRoot(request.rebase == nil ? "upgrade" : "rebase") }
+        let r = try Upgrade(context: try SysrootContext(options), progress: progress).run(request)
+        return (r.deployed, r.available)
+    }
+
+    public func reset(_ options: SysrootOptions, progress: ProgressSink) throws -> Bool {
+        try requireRoot("reset")
+        return try Upgrade(context: try SysrootContext(options), progress: progress).reset()
+    }
+
+    public func remotes(_ options: SysrootOptions) throws -> [(name: String, url: String)] {
+        try Remotes(context: try SysrootContext(options)).list()
+    }
+
+    public func changeRemote(_ options: SysrootOptions, _ request: RemoteRequest) throws {
+        try Remotes(context: try SysrootContext(options)).change(request)
+    }
+
     /// Nothing is cached in-process: every command reads the sysroot afresh.
     public func reload(_ options: SysrootOptions) throws {}
 

@@ -106,3 +106,75 @@ public struct PackageChangeRequest: Sendable, Equatable {
         downloadOnly = json["download-only"]?.boolValue ?? false
     }
 }
+
+/// `upgrade` and `rebase` (rpm-ostree's options where they apply).
+public struct UpgradeRequest: Sendable, Equatable {
+    /// Fetch commit metadata only and say whether an update exists.
+    public var check = false
+    /// As check, plus the package diff from commit metadata.
+    public var preview = false
+    /// Pull everything, deploy nothing.
+    public var downloadOnly = false
+    /// Do not pull; use what the repo has.
+    public var cacheOnly = false
+    /// Accept a base older than the current one.
+    public var allowDowngrade = false
+    /// `rebase`: the new refspec.
+    public var rebase: String?
+
+    public init() {}
+
+    /// As a JSON object (the D-Bus `a{sv}`).
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["check": .bool(check), "preview": .bool(preview), "download-only": .bool(downloadOnly),
+                                      "cache-only": .bool(cacheOnly), "allow-downgrade": .bool(allowDowngrade)]
+        if let rebase { o["rebase"] = .string(rebase) }
+        return .object(o)
+    }
+
+    /// Reads the JSON form.
+    public init(json: JSONValue) throws {
+        guard case .object = json else { throw AptOstreeError(.invalidArgument, "An upgrade request is a dictionary") }
+        check = json["check"]?.boolValue ?? false
+        preview = json["preview"]?.boolValue ?? false
+        downloadOnly = json["download-only"]?.boolValue ?? false
+        cacheOnly = json["cache-only"]?.boolValue ?? false
+        allowDowngrade = json["allow-downgrade"]?.boolValue ?? false
+        rebase = json["rebase"]?.stringValue
+    }
+}
+
+/// `remote add|delete`.
+public struct RemoteRequest: Sendable, Equatable {
+    public enum Action: String, Sendable { case add, delete }
+    public var action: Action
+    public var name: String
+    public var url: String?
+    /// `KEY=VALUE` remote options (`gpg-verify=false`, `sign-verify=true`, `verification-ed25519-key=...`).
+    public var options: [String] = []
+    /// With add: no error when it exists; with delete: when it does not.
+    public var ifNeeded = false
+
+    public init(action: Action, name: String) {
+        self.action = action
+        self.name = name
+    }
+
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["action": .string(action.rawValue), "name": .string(name), "options": .strings(options),
+                                      "if-needed": .bool(ifNeeded)]
+        if let url { o["url"] = .string(url) }
+        return .object(o)
+    }
+
+    public init(json: JSONValue) throws {
+        guard let a = json["action"]?.stringValue.flatMap(Action.init(rawValue:)), let n = json["name"]?.stringValue else {
+            throw AptOstreeError(.invalidArgument, "A remote request needs an action and a name")
+        }
+        action = a
+        name = n
+        url = json["url"]?.stringValue
+        options = json["options"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        ifNeeded = json["if-needed"]?.boolValue ?? false
+    }
+}

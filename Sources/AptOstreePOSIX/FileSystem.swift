@@ -117,3 +117,26 @@ public enum FS {
         AptOstreeError(errno == ENOENT ? .notFound : .failed, "\(path): \(String(cString: strerror(errno)))")
     }
 }
+
+/// An exclusive flock on a file, taken at init (waiting, with a message, when another
+/// process holds it) and released by `release()` or when the process ends.
+public final class FileLock {
+    private var fd: Int32
+
+    public init(path: String, progress: ProgressSink) throws {
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FS.error(path) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            progress.message("Waiting for \(path) (another compose uses this cache)")
+            while flock(fd, LOCK_EX) != 0 {
+                if errno != EINTR { close(fd); throw FS.error(path) }
+            }
+        }
+    }
+
+    public func release() {
+        if fd >= 0 { close(fd); fd = -1 }
+    }
+
+    deinit { release() }
+}

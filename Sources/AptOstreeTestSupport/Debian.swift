@@ -12,9 +12,12 @@ public enum ComposedBase {
         let lock = NSLock()
         lock.lock()
         defer { lock.unlock() }
-        if !FileManager.default.fileExists(atPath: repo + "/config") {
+        // Archive mode: the update tests serve it over HTTP.
+        let config = (try? String(contentsOfFile: repo + "/config", encoding: .utf8)) ?? ""
+        if !config.contains("mode=archive") {
+            try? FileManager.default.removeItem(atPath: repo)
             try FileManager.default.createDirectory(atPath: repo, withIntermediateDirectories: true)
-            let r = try run(["ostree", "init", "--repo=\(repo)", "--mode=bare"])
+            let r = try run(["ostree", "init", "--repo=\(repo)", "--mode=archive"])
             guard r.status == 0 else { throw TestFailure(r.stderr) }
         }
         let r = try run([aptOstreeBinary, "compose", "tree", packageRoot.appendingPathComponent("manifests/minimal.yaml").path,
@@ -48,8 +51,10 @@ extension TestSysroot {
     /// `status --json`'s deployments.
     public func deployments() throws -> [[String: Any]] {
         let status = try run([aptOstreeBinary, "status", "--json", "--sysroot=\(path)"], environment: ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent"])
-        let json = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
-        return json?["deployments"] as? [[String: Any]] ?? []
+        guard status.status == 0, let json = try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any] else {
+            throw TestFailure("status --json failed (\(status.status)): \(status.stderr)")
+        }
+        return json["deployments"] as? [[String: Any]] ?? []
     }
 
     /// Runs `apt-ostree ARGS --sysroot=PATH` with the in-process engine (no bus).

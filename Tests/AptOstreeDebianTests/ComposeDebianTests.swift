@@ -58,6 +58,18 @@ import Testing
         #expect(again.stdout.contains("No apparent changes since previous commit"))
         #expect(try r.resolve(ref) == checksum)
 
+        // rpm-ostree's commit options: a forced new commit written to a file, not the ref.
+        let idFile = work + "/commitid", touched = work + "/changed"
+        let forced = try compose(manifest, ["--force-nocache", "--write-commitid-to=\(idFile)", "--add-metadata-string=build.id=42",
+                                            "--touch-if-changed=\(touched)", "--parent=\(checksum)"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let newID = try String(contentsOfFile: idFile, encoding: .utf8)
+        #expect(newID.count == 64 && newID != checksum)
+        #expect(FileManager.default.fileExists(atPath: touched))
+        #expect(try r.resolve(ref) == checksum, "--write-commitid-to must leave the ref alone")
+        let newCommit = try r.loadCommit(newID)
+        #expect(newCommit.parent == checksum && newCommit.metadataString("build.id") == "42" && newCommit.version == "12.1")
+
         // Bad input: one error line naming the problem, refs untouched.
         let before = try refs()
         let bad = work + "/bad.yaml"

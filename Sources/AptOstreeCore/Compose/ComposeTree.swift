@@ -35,6 +35,9 @@ public struct ComposeTree: Sendable {
         let repo = try withContext("Opening repo") { try Repo.open(path: request.repo) }
         if let w = request.workdir, FS.kind(w) != .directory { throw AptOstreeError(.invalidArgument, "--workdir \(w) is not a folder") }
         if let c = request.cachedir { try FS.makeDirectories(c) }
+        // One compose at a time per cache: apt's lists and the .debs are shared.
+        let cacheLock = try request.cachedir.map { try FileLock(path: $0 + "/.lock", progress: progress) }
+        defer { cacheLock?.release() }
         let arch = try tf.architecture ?? hostArchitecture()
         let hookDir = try dataDirectory() + "/initramfs-tools"
         let scratch = try makeTemporaryDirectory(under: request.workdir ?? request.cachedir ?? "/var/tmp")

@@ -91,7 +91,19 @@ public struct PackageLayering {
             progress.message("No changes.")
             return Result(deployed: false, planned: [])
         }
+        origin.requestedPackages = requested
+        origin.requestedLocalPackages = requestedLocal
+        let result = try deploy(src: src, osname: osname, base: base, origin: origin, newLocal: newLocal, options: request, repo: repo)
+        if result.deployed && requested.isEmpty && requestedLocal.isEmpty { progress.message("No layered packages left.") }
+        return result
+    }
 
+    /// Deploys `base` with the packages `origin` requests layered on it (none: the base
+    /// itself), and `origin` as the new deployment's origin. The one path install, uninstall,
+    /// upgrade, rebase and reset take. `options` gives dry-run, download-only and cache-only.
+    func deploy(src: Deployment, osname: String, base: String, origin: Origin, newLocal: [LocalPackages.Deb],
+                options request: PackageChangeRequest, repo: Repo) throws -> Result {
+        let requested = origin.requestedPackages, requestedLocal = origin.requestedLocalPackages
         // Resolution and download by apt, against the base's dpkg database.
         let scratch = try makeTemporaryDirectory(under: context.varDirectory(osname: osname) + "/tmp")
         defer { try? FS.remove(scratch) }
@@ -160,8 +172,6 @@ public struct PackageLayering {
             return Result(deployed: false, planned: [])
         }
 
-        origin.requestedPackages = requested
-        origin.requestedLocalPackages = requestedLocal
         do {
             _ = try DeploymentWriter(context: context, progress: progress).write(
                 osname: osname, revision: checksum, origin: origin, originBase: src.origin, kernelArgs: nil)
@@ -170,7 +180,7 @@ public struct PackageLayering {
             throw error
         }
         let all = requested + requestedLocal.compactMap { $0.split(separator: ":", maxSplits: 1).last.map(String.init) }
-        progress.message(all.isEmpty ? "Removed every layered package." : "Layered: \(all.joined(separator: ", "))")
+        if !all.isEmpty { progress.message("Layered: \(all.joined(separator: ", "))") }
         return Result(deployed: true, planned: planned.map { "\($0.name) \($0.version)" })
     }
 

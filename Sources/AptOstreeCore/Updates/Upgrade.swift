@@ -1,0 +1,143 @@
+import AptOstreeModel
+import AptOstreePOSIX
+import OSTreeKit
+
+/// `upgrade`, `rebase` and `reset`: a new base (pulled through libostree when the refspec
+/// names a remote), the origin's layered packages applied onto it again by the same path as
+/// `install`, deployed with the merge deployment's kernel arguments.
+public struct Upgrade {
+    let context: SysrootContext
+    let progress: ProgressSink
+
+    public init(context: SysrootContext, progress: ProgressSink) {
+        self.context = context
+        self.progress = progress
+    }
+
+    /// What an upgrade found and did.
+    public struct Result: Sendable, Equatable {
+        /// A new deployment was written.
+        public var deployed: Bool
+        /// A newer base exists (for --check and --preview).
+        public var available: Bool
+    }
+
+    /// `upgrade`, or `rebase` to `refspec` when given (`remote:ref`, or `ref` keeping the
+    /// current remote).
+    public func run(_ request: UpgradeRequest) throws -> Result {
+        try context.withLock(progress: progress) {
+            let osname = try context.osname()
+            guard let src = context.sysroot.booted.flatMap({ $0.osname == osname ? $0 : nil }) ?? context.deployments(of: osname).first else {
+                throw AptOstreeError(.notFound, "No deployments for stateroot '\(osname)'")
+            }
+            let repo = try withContext("Opening repo") { try context.sysroot.repo() }
+            var origin = src.origin.map(OriginCodec.decode) ?? Origin()
+            guard let current = origin.refspec else {
+                throw AptOstreeError(.invalidArgument, "The deployment's origin has no refspec to upgrade from")
+            }
+            let commit = try repo.loadCommit(src.checksum)
+            let currentBase = commit.metadataBool(StatusReader.MetaKey.clientLayer) == true ? (commit.parent ?? src.checksum) : src.checksum
+            let refspec = try request.rebase.map { try Self.rebaseTarget($0, from: current) } ?? current
+            let (remote, ref) = Self.split(refspec)
+            if let remote, !repo.remoteList().contains(remote) {
+                throw AptOstreeError(.notFound, "Remote '\(remote)' not found (see 'apt-ostree remote list')")
+            }
+
+            // Fetch: only commit objects for --check and --preview.
+            let metadataOnly = request.check || request.preview
+            if let remote, !request.cacheOnly {
+                progress.message(metadataOnly ? "Checking \(refspec) for updates" : "Pulling \(refspec)")
+                try withContext("Pulling \(refspec)") {
+                    try repo.pull(remote: remote, refs: [ref], commitOnly: metadataOnly) { self.progress.message("  " + $0) }
+                }
+            }
+            guard let newBase = try withContext("Resolving \(refspec)", { try repo.resolve(refspec, allowMissing: true) }) else {
+                throw AptOstreeError(.notFound, "No ref \(refspec) in the repo" + (remote == nil ? "" : " after pulling from \(remote!)"))
+            }
+            let newCommit = try repo.loadCommit(newBase)
+            let changed = newBase != currentBase || request.rebase != nil || origin.overrideCommit != nil
+            if !changed {
+                progress.message("No upgrade available.")
+                return Result(deployed: false, available: false)
+            }
+            if request.rebase == nil, !request.allowDowngrade, let old = try repo.loadCommitIfPresent(currentBase),
+               newCommit.timestamp < old.timestamp {
+                throw AptOstreeError(.invalidArgument, "Upgrade target \(newBase.prefix(12)) is older than the current base \(currentBase.prefix(12)); use --allow-downgrade")
+            }
+            if metadataOnly {
+                progress.message("Update available: " + (newCommit.version.map { "\($0) " } ?? "") + "(\(newBase))")
+                if request.preview, let from = try repo.loadCommitIfPresent(currentBase)?.packageList, let to = newCommit.packageList {
+                    let diff = PackageDiff(from: from, to: to)
+                    progress.message("  Diff: \(diff.summary)")
+                    for c in diff.upgraded { progress.message("    \(c.to.name) \(c.from.version) -> \(c.to.version)") }
+                    for c in diff.downgraded { progress.message("    \(c.to.name) \(c.from.version) -> \(c.to.version)") }
+                    for p in diff.removed { progress.message("    removed \(p.name)-\(p.version)") }
+                    for p in diff.added { progress.message("    added \(p.name)-\(p.version)") }
+                }
+                return Result(deployed: false, available: true)
+            }
+            if request.downloadOnly {
+                progress.message("Downloaded \(newCommit.version ?? String(newBase.prefix(12))); not deploying (--download-only)")
+                return Result(deployed: false, available: true)
+            }
+            try progress.checkpoint()
+            origin.refspec = refspec
+            origin.overrideCommit = nil
+            var options = PackageChangeRequest()
+            options.cacheOnly = request.cacheOnly
+            let layering = PackageLayering(context: context, progress: progress)
+            let r = try layering.deploy(src: src, osname: osname, base: newBase, origin: origin, newLocal: [], options: options, repo: repo)
+            if r.deployed {
+                progress.message((request.rebase == nil ? "Upgraded to " : "Rebased to \(refspec) ") + (newCommit.version.map { "\($0) " } ?? "") + "(\(newBase))")
+            }
+            return Result(deployed: r.deployed, available: true)
+        }
+    }
+
+    /// `reset`: the current base with no layered packages (rpm-ostree's "remove all
+    /// mutations"; overrides and initramfs settings go too once they exist).
+    public func reset() throws -> Bool {
+        try context.withLock(progress: progress) {
+            let osname = try context.osname()
+            guard let src = context.sysroot.booted.flatMap({ $0.osname == osname ? $0 : nil }) ?? context.deployments(of: osname).first else {
+                throw AptOstreeError(.notFound, "No deployments for stateroot '\(osname)'")
+            }
+            let repo = try withContext("Opening repo") { try context.sysroot.repo() }
+            var origin = src.origin.map(OriginCodec.decode) ?? Origin()
+            let commit = try repo.loadCommit(src.checksum)
+            let base = commit.metadataBool(StatusReader.MetaKey.clientLayer) == true ? (commit.parent ?? src.checksum) : src.checksum
+            guard origin.hasLayering || origin.regenerateInitramfs || !origin.initramfsEtc.isEmpty || base != src.checksum else {
+                progress.message("No changes.")
+                return false
+            }
+            origin.requestedPackages = []
+            origin.requestedLocalPackages = []
+            origin.overrideRemove = []
+            origin.overrideReplace = []
+            origin.overrideReplaceLocal = []
+            origin.regenerateInitramfs = false
+            origin.initramfsArgs = []
+            origin.initramfsEtc = []
+            return try PackageLayering(context: context, progress: progress)
+                .deploy(src: src, osname: osname, base: base, origin: origin, newLocal: [], options: PackageChangeRequest(), repo: repo).deployed
+        }
+    }
+
+    /// `remote:ref` into its parts; a plain ref has no remote.
+    static func split(_ refspec: String) -> (remote: String?, ref: String) {
+        guard let colon = refspec.firstIndex(of: ":") else { return (nil, refspec) }
+        return (String(refspec[..<colon]), String(refspec[refspec.index(after: colon)...]))
+    }
+
+    /// rpm-ostree's rebase targets: `remote:ref`, `remote:` (same ref, other remote), or
+    /// `ref` (same remote).
+    static func rebaseTarget(_ target: String, from current: String) throws -> String {
+        guard !target.isEmpty else { throw AptOstreeError(.invalidArgument, "Empty rebase target") }
+        let (curRemote, curRef) = split(current)
+        let (remote, ref) = split(target)
+        if let remote {
+            return remote + ":" + (ref.isEmpty ? curRef : ref)
+        }
+        return curRemote.map { $0 + ":" + ref } ?? ref
+    }
+}

@@ -1,0 +1,83 @@
+import CLibOSTree
+import COSTreeShims
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Repo {
+    /// Adds remote `name` at `url` with options (`gpg-verify`, `sign-verify`,
+    /// `verification-ed25519-key`, ...), as `ostree remote add` does.
+    public func remoteAdd(_ name: String, url: String, options: [String: MetadataValue]) throws {
+        let opts = makeVardict(options)
+        defer { g_variant_unref(opts) }
+        try withGError("Adding remote \(name)") { ostree_repo_remote_add(pointer, name, url, opts, nil, $0) }
+    }
+
+    /// Deletes remote `name`.
+    public func remoteDelete(_ name: String) throws {
+        try withGError("Deleting remote \(name)") { ostree_repo_remote_delete(pointer, name, nil, $0) }
+    }
+
+    /// The remotes' names, sorted.
+    public func remoteList() -> [String] {
+        var n: guint = 0
+        return takeStrv(ostree_repo_remote_list(pointer, &n)).sorted()
+    }
+
+    /// The URL of remote `name`.
+    public func remoteURL(_ name: String) throws -> String {
+        var out: UnsafeMutablePointer<CChar>? = nil
+        try withGError("Reading remote \(name)") { ostree_repo_remote_get_url(pointer, name, &out, $0) }
+        return takeString(out) ?? ""
+    }
+
+    /// Pulls `refs` from `remote` (HTTP, with the remote's signature checks and static
+    /// deltas when the server has them). With `commitOnly`, only the commit objects come
+    /// (enough for metadata: versions and package lists). `progress` gets libostree's status
+    /// line now and then.
+    public func pull(remote: String, refs: [String], commitOnly: Bool = false, progress: ((String) -> Void)? = nil) throws {
+        var opts: [String: MetadataValue] = ["refs": .strings(refs)]
+        if commitOnly { opts["flags"] = .int32(Int32(OSTREE_REPO_PULL_FLAGS_COMMIT_ONLY.rawValue)) }
+        let v = makeVardict(opts)
+        defer { g_variant_unref(v) }
+        let box = ProgressBox(progress)
+        let unmanaged = Unmanaged.passRetained(box)
+        defer { unmanaged.release() }
+        let asyncProgress = progress == nil ? nil : ostree_async_progress_new_and_connect({ p, data in
+            guard let p, let data else { return }
+            let box = Unmanaged<ProgressBox>.fromOpaque(data).takeUnretainedValue()
+            guard let s = ostree_async_progress_get_status(p) else {
+                let fetched = ostree_async_progress_get_uint(p, "fetched"), requested = ostree_async_progress_get_uint(p, "requested")
+                let bytes = ostree_async_progress_get_uint64(p, "bytes-transferred")
+                box.report("Receiving objects: \(fetched)/\(requested), \(bytes / 1000) kB")
+                return
+            }
+            defer { g_free(s) }
+            box.report(String(cString: s))
+        }, unmanaged.toOpaque())
+        defer {
+            if let asyncProgress {
+                ostree_async_progress_finish(asyncProgress)
+                g_object_unref(UnsafeMutableRawPointer(asyncProgress))
+            }
+        }
+        try withGError("Pulling \(refs.joined(separator: ", ")) from \(remote)") {
+            ostree_repo_pull_with_options(pointer, remote, v, asyncProgress, nil, $0)
+        }
+    }
+}
+
+/// Carries a Swift progress callback through libostree's `user_data`, at most a line a second.
+private final class ProgressBox: @unchecked Sendable {
+    let callback: ((String) -> Void)?
+    var last: time_t = 0
+    var lastText = ""
+    init(_ callback: ((String) -> Void)?) { self.callback = callback }
+    func report(_ text: String) {
+        let now = time(nil)
+        guard now != last, text != lastText, !text.isEmpty else { return }
+        last = now
+        lastText = text
+        callback?(text)
+    }
+}

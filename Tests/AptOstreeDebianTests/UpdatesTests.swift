@@ -1,0 +1,133 @@
+import AptOstreeTestSupport
+import Foundation
+import Testing
+
+/// A plain HTTP server (python3 -m http.server) over a folder, on a free loopback port.
+private final class HTTPServer {
+    let child: Child
+    let port: Int
+    init(directory: String) throws {
+        port = Int.random(in: 20000..<60000)
+        child = try Child(["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", directory, String(port)])
+        for _ in 0..<100 {
+            if (try? run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]))?.status == 0 { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw TestFailure("http.server did not start")
+    }
+    func stop() {
+        child.signal(SIGTERM)
+        _ = child.finish()
+    }
+    deinit { stop() }
+}
+
+/// Makes a new commit on `branch` in the archive repo: `from`'s tree plus a marker file,
+/// its metadata with `version` and base-files' version bumped (so package diffs see it).
+private func commitUpdate(repo: String, from: String, branch: String, version: String, marker: String) throws -> String {
+    let script = #"""
+        set -e
+        repo="$1"; from="$2"; branch="$3"; version="$4"; marker="$5"
+        d=$(mktemp -d); mkdir -p "$d/usr/share/aot-update"; echo "$version" > "$d/usr/share/aot-update/$marker"
+        pkgs=$(ostree show --repo="$repo" --print-metadata-key=aptostree.dpkg.pkglist "$from")
+        pkgs=$(printf '%s' "$pkgs" | python3 -c "import sys,re; t=sys.stdin.read(); print(re.sub(r\"\('base-files', '([^']*)'\", lambda m: \"('base-files', '\" + m.group(1) + \"+aot$4'\", t, count=1))" | sed "s/\$4/$version/")
+        kver=$(ostree show --repo="$repo" --print-metadata-key=ostree.linux "$from" | tr -d "'")
+        ostree commit --repo="$repo" --branch="$branch" --tree=ref="$from" --tree=dir="$d" --no-bindings \
+            --add-metadata-string=version="$version" --add-metadata-string=ostree.linux="$kver" \
+            --add-metadata=ostree.bootable=true --add-metadata=aptostree.dpkg.pkglist="$pkgs" >/dev/null
+        rm -rf "$d"
+        ostree rev-parse --repo="$repo" "$branch"
+        """#
+    let r = try run(["bash", "-c", script, "sh", repo, from, branch, version, marker])
+    guard r.status == 0 else { throw TestFailure("commit update: \(r.stderr)") }
+    return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+private func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+
+/// Deployments, origins and boot entries (not refs).
+private func deploymentsFingerprint(_ s: TestSysroot) throws -> String {
+    try run(["sh", "-c", "cd \"$1\" && { ls ostree/deploy/*/deploy boot/loader/entries; cat boot/loader/entries/*.conf ostree/deploy/*/deploy/*.origin; } | sha256sum",
+             "sh", s.path]).stdout
+}
+
+/// Remotes, rebase, upgrade (check, preview, deploy), reset, against the composed base served
+/// over loopback HTTP, with a layered package carried across.
+@Suite(.serialized) struct UpdatesTests {
+    @Test func rebaseUpgradeAndResetFollowARemoteAndKeepLayeredPackages() throws {
+        var lib = TestDeb("aot-lib")
+        lib.files = ["/usr/share/aot-lib/marker": "lib\n"]
+        let debs = try LocalAptRepo([lib])
+        defer { debs.remove() }
+        let repo = try ComposedBase.ensure()
+        let branch = "test/updates-\(UUID().uuidString.prefix(8))"
+        defer { _ = try? run(["ostree", "refs", "--repo=\(repo)", "--delete", branch]) }
+        let v1 = try commitUpdate(repo: repo, from: ComposedBase.ref, branch: branch, version: "12.90", marker: "v1")
+        let server = try HTTPServer(directory: (repo as NSString).deletingLastPathComponent)
+        defer { server.stop() }
+        let url = "http://127.0.0.1:\(server.port)/" + (repo as NSString).lastPathComponent
+
+        let s = try ComposedBase.sysroot(sources: debs.sourceLine)
+        #expect(try s.direct(["install", "aot-lib"]).status == 0)
+        // Remotes through libostree.
+        #expect(try s.direct(["remote", "add", "srv", url, "--no-gpg-verify"]).status == 0)
+        #expect(try s.direct(["remote", "list", "-u"]).stdout == "srv  \(url)\n")
+        #expect(try s.direct(["remote", "show-url", "srv"]).stdout == url + "\n")
+        let again = try s.direct(["remote", "add", "srv", url])
+        #expect(again.status == 1 && again.stderr == "error: Remote 'srv' already exists\n")
+
+        // Rebase onto the remote's branch: pulled over HTTP, the layered package applied again.
+        let rebase = try s.direct(["rebase", "srv:\(branch)"])
+        #expect(rebase.status == 0, "\(rebase.stdout)\(rebase.stderr)")
+        var d = try s.deploymentPath()
+        #expect(read(d + "/usr/share/aot-update/v1") == "12.90\n" && read(d + "/usr/share/aot-lib/marker") == "lib\n")
+        var top = try #require(try s.deployments().first)
+        #expect(top["base-checksum"] as? String == v1 && top["requested-packages"] as? [String] == ["aot-lib"])
+        #expect(top["origin"] as? String == "srv:\(branch)")
+
+        // Nothing new: --check exits 77, upgrade changes nothing.
+        let none = try s.direct(["upgrade", "--check"])
+        #expect(none.status == 77 && none.stdout.contains("No upgrade available."), "\(none.stdout)\(none.stderr)")
+        #expect(try s.direct(["upgrade", "--unchanged-exit-77"]).status == 77)
+
+        // A new commit on the server: check and preview see it from metadata, deploy nothing.
+        let v2 = try commitUpdate(repo: repo, from: v1, branch: branch, version: "12.91", marker: "v2")
+        // (--check and --preview fetch commit objects and move the remote ref; deployments stay.)
+        let before = try deploymentsFingerprint(s)
+        let check = try s.direct(["upgrade", "--check"])
+        #expect(check.status == 0 && check.stdout.contains("Update available: 12.91 (\(v2))"), "\(check.stdout)\(check.stderr)")
+        let preview = try s.direct(["upgrade", "--preview"])
+        #expect(preview.status == 0 && preview.stdout.contains("Diff: 1 upgraded") && preview.stdout.contains("base-files"), "\(preview.stdout)")
+        #expect(try deploymentsFingerprint(s) == before)
+        // The upgrade itself: new base, package kept, old deployment kept for rollback.
+        let up = try s.direct(["upgrade"])
+        #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+        d = try s.deploymentPath()
+        #expect(read(d + "/usr/share/aot-update/v2") == "12.91\n" && read(d + "/usr/share/aot-lib/marker") == "lib\n")
+        top = try #require(try s.deployments().first)
+        #expect(top["base-checksum"] as? String == v2 && top["version"] as? String == "12.91")
+        #expect(try s.deployments()[1]["base-checksum"] as? String == v1)
+
+        // Bad input: clear errors, nothing changed.
+        let mid = try s.layeringFingerprint()
+        for (args, message) in [(["rebase", "nosuch:\(branch)"], "Remote 'nosuch' not found"),
+                                (["rebase", "srv:no/such/branch"], "no/such/branch"),
+                                (["remote", "add", "bad", "ftp://x"], "the URL must be http://, https:// or file://")] {
+            let r = try s.direct(args)
+            #expect(r.status == 1 && r.stderrLines.count == 1 && r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+        server.stop()
+        let down = try s.direct(["upgrade", "--check"])
+        #expect(down.status == 1 && down.stderrLines.count == 1 && down.stderr.contains("Pulling"), "\(down.stderr)")
+        #expect(try s.layeringFingerprint() == mid)
+
+        // reset: the same base, nothing layered.
+        let reset = try s.direct(["reset"])
+        #expect(reset.status == 0, "\(reset.stderr)")
+        top = try #require(try s.deployments().first)
+        #expect(top["checksum"] as? String == v2 && (top["requested-packages"] as? [String])?.isEmpty == true)
+        #expect(read(try s.deploymentPath() + "/usr/share/aot-lib/marker") == nil)
+        #expect(try s.direct(["remote", "delete", "srv"]).status == 0)
+        #expect(try s.direct(["remote", "list"]).stdout.isEmpty)
+    }
+}
