@@ -1,7 +1,8 @@
 #!/bin/bash
 # Boots a disk image under QEMU with software emulation (TCG; KVM on these machines cannot run
-# a stock kernel) and watches the serial console: succeeds when a login prompt appears after
-# multi-user.target with no [FAILED] unit, prints "boot-seconds N". The console log is kept
+# a stock kernel; user-mode networking, so DHCP answers) and watches the serial console:
+# succeeds when a login prompt and multi-user.target appear with no [FAILED] unit, prints
+# "boot-seconds N". The console log is kept
 # in LOG (default IMAGE.console.log).
 #   scripts/boot-vm.sh IMAGE [TIMEOUT_SECONDS] [LOG]
 set -euo pipefail
@@ -12,14 +13,16 @@ format=raw
 case "$image" in *.qcow2) format=qcow2 ;; esac
 rm -f "$log"
 start=$(date +%s.%N)
-qemu-system-x86_64 -accel tcg -m 1536 -smp 2 -display none -no-reboot -net none \
+qemu-system-x86_64 -accel tcg -m 1536 -smp 2 -display none -no-reboot -nic user,model=virtio-net-pci \
     -serial "file:$log" -drive "file=$image,format=$format,if=virtio,snapshot=on" &
 qemu=$!
 trap 'kill $qemu 2>/dev/null || true; wait $qemu 2>/dev/null || true' EXIT
 result=timeout
 while [ "$(echo "$(date +%s.%N) - $start < $timeout" | bc)" = 1 ]; do
     if ! kill -0 $qemu 2>/dev/null; then result=exited; break; fi
-    if grep -aq "login: " "$log" 2>/dev/null; then result=login; break; fi
+    # Both: a login prompt (getty) and multi-user.target (which may come later, after
+    # units that wait for the network).
+    if grep -aq "login: " "$log" 2>/dev/null && grep -aq "Reached target.*multi-user.target" "$log"; then result=login; break; fi
     sleep 1
 done
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)

@@ -40,6 +40,15 @@ extension Repo {
         if commitOnly { opts["flags"] = .int32(Int32(OSTREE_REPO_PULL_FLAGS_COMMIT_ONLY.rawValue)) }
         let v = makeVardict(opts)
         defer { g_variant_unref(v) }
+        // libostree's pull iterates the thread-default main context; on a thread without
+        // one that is the global default, which the daemon's main loop owns: give the pull a
+        // context of its own (the progress callback runs there too).
+        let context = g_main_context_new()
+        g_main_context_push_thread_default(context)
+        defer {
+            g_main_context_pop_thread_default(context)
+            g_main_context_unref(context)
+        }
         let box = ProgressBox(progress)
         let unmanaged = Unmanaged.passRetained(box)
         defer { unmanaged.release() }

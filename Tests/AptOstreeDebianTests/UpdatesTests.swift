@@ -130,4 +130,30 @@ private func deploymentsFingerprint(_ s: TestSysroot) throws -> String {
         #expect(try s.direct(["remote", "delete", "srv"]).status == 0)
         #expect(try s.direct(["remote", "list"]).stdout.isEmpty)
     }
+
+    @Test func upgradeThroughTheDaemonPullsAndDeploys() throws {
+        let repo = try ComposedBase.ensure()
+        let branch = "test/daemon-\(UUID().uuidString.prefix(8))"
+        defer { _ = try? run(["ostree", "refs", "--repo=\(repo)", "--delete", branch]) }
+        _ = try commitUpdate(repo: repo, from: ComposedBase.ref, branch: branch, version: "12.80", marker: "d1")
+        let server = try HTTPServer(directory: (repo as NSString).deletingLastPathComponent)
+        defer { server.stop() }
+        let url = "http://127.0.0.1:\(server.port)/" + (repo as NSString).lastPathComponent
+        let s = try ComposedBase.sysroot(sources: "")
+        let d = try TestDaemon(sysroot: s)
+        #expect(try d.cli(["remote", "add", "srv", url, "--no-gpg-verify"]).status == 0)
+        #expect(try d.cli(["remote", "list"], uid: 65534).stdout == "srv\n")
+        let denied = try d.cli(["rebase", "srv:\(branch)"], uid: 65534)
+        #expect(denied.status == 1 && denied.stderr.contains("org.debian.aptostree1.rebase"), "\(denied.stderr)")
+        let r = try d.cli(["rebase", "srv:\(branch)"])
+        #expect(r.status == 0 && r.stdout.contains("Rebased to srv:\(branch) 12.80"), "\(r.stdout)\(r.stderr)")
+        let v2 = try commitUpdate(repo: repo, from: branch, branch: branch, version: "12.81", marker: "d2")
+        let check = try d.cli(["upgrade", "--check"])
+        #expect(check.status == 0 && check.stdout.contains("Update available: 12.81"), "\(check.stdout)\(check.stderr)")
+        let up = try d.cli(["upgrade"])
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(try s.deployments().first?["checksum"] as? String == v2)
+        #expect(try d.cli(["upgrade", "--check"]).status == 77)
+        #expect(try d.log().contains("upgrade"))
+    }
 }
