@@ -48,6 +48,18 @@ public final class SysrootContext: @unchecked Sendable {
         sysroot.deployments.filter { $0.osname == osname }
     }
 
+    /// The deployment a change starts from: the booted one when it belongs to `osname`,
+    /// else that stateroot's default deployment.
+    public func sourceDeployment(of osname: String) throws -> Deployment {
+        if let b = sysroot.booted, b.osname == osname { return b }
+        return try defaultDeployment(of: osname)
+    }
+
+    /// The base commit of a deployed commit: its parent when apt-ostree layered it, else itself.
+    public static func baseChecksum(of commit: Commit) -> String {
+        commit.metadataBool(StatusReader.MetaKey.clientLayer) == true ? (commit.parent ?? commit.checksum) : commit.checksum
+    }
+
     /// The default (first) deployment of `osname`.
     public func defaultDeployment(of osname: String) throws -> Deployment {
         guard let d = deployments(of: osname).first else {

@@ -38,12 +38,10 @@ public struct PackageLayering {
 
     func runLocked(_ request: PackageChangeRequest) throws -> Result {
         let osname = try context.osname()
-        guard let src = context.sysroot.booted.flatMap({ $0.osname == osname ? $0 : nil }) ?? context.deployments(of: osname).first else {
-            throw AptOstreeError(.notFound, "No deployments for stateroot '\(osname)'")
-        }
+        let src = try context.sourceDeployment(of: osname)
         let repo = try withContext("Opening repo") { try context.sysroot.repo() }
         let commit = try repo.loadCommit(src.checksum)
-        let base = commit.metadataBool(StatusReader.MetaKey.clientLayer) == true ? (commit.parent ?? src.checksum) : src.checksum
+        let base = SysrootContext.baseChecksum(of: commit)
         let baseCommit = try repo.loadCommit(base)
         let basePackages = Set((baseCommit.packageList ?? []).map(\.name))
         var origin = src.origin.map(OriginCodec.decode) ?? Origin()

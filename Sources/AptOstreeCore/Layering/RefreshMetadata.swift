@@ -26,9 +26,7 @@ extension PackageLayering {
     /// database (what search and info compare against).
     func aptForDeployment() throws -> DeploymentApt {
         let osname = try context.osname()
-        guard let d = context.sysroot.booted.flatMap({ $0.osname == osname ? $0 : nil }) ?? context.deployments(of: osname).first else {
-            throw AptOstreeError(.notFound, "No deployments for stateroot '\(osname)'")
-        }
+        let d = try context.sourceDeployment(of: osname)
         let dir = deploymentPath(d)
         let status = dir + "/usr/lib/sysimage/dpkg/status"
         guard FS.kind(status) == .regular else {

@@ -27,16 +27,14 @@ public struct Upgrade {
     public func run(_ request: UpgradeRequest) throws -> Result {
         try context.withLock(progress: progress) {
             let osname = try context.osname()
-            guard let src = context.sysroot.booted.flatMap({ $0.osname == osname ? $0 : nil }) ?? context.deployments(of: osname).first else {
-                throw AptOstreeError(.notFound, "No deployments for stateroot '\(osname)'")
-            }
+            let src = try context.sourceDeployment(of: osname)
             let repo = try withContext("Opening repo") { try context.sysroot.repo() }
             var origin = src.origin.map(OriginCodec.decode) ?? Origin()
             guard let current = origin.refspec else {
                 throw AptOstreeError(.invalidArgument, "The deployment's origin has no refspec to upgrade from")
             }
             let commit = try repo.loadCommit(src.checksum)
-            let currentBase = commit.metadataBool(StatusReader.MetaKey.clientLayer) == true ? (commit.parent ?? src.checksum) : src.checksum
+            let currentBase = SysrootContext.baseChecksum(of: commit)
             let refspec = try request.rebase.map { try Self.rebaseTarget($0, from: current) } ?? current
             let (remote, ref) = Self.split(refspec)
             if let remote, !repo.remoteList().contains(remote) {
@@ -99,13 +97,11 @@ public struct Upgrade {
     public func reset() throws -> Bool {
         try context.withLock(progress: progress) {
             let osname = try context.osname()
-            guard let src = context.sysroot.booted.flatMap({ $0.osname == osname ? $0 : nil }) ?? context.deployments(of: osname).first else {
-                throw AptOstreeError(.notFound, "No deployments for stateroot '\(osname)'")
-            }
+            let src = try context.sourceDeployment(of: osname)
             let repo = try withContext("Opening repo") { try context.sysroot.repo() }
             var origin = src.origin.map(OriginCodec.decode) ?? Origin()
             let commit = try repo.loadCommit(src.checksum)
-            let base = commit.metadataBool(StatusReader.MetaKey.clientLayer) == true ? (commit.parent ?? src.checksum) : src.checksum
+            let base = SysrootContext.baseChecksum(of: commit)
             guard origin.hasLayering || origin.regenerateInitramfs || !origin.initramfsEtc.isEmpty || base != src.checksum else {
                 progress.message("No changes.")
                 return false
