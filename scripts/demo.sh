@@ -1,8 +1,8 @@
 #!/bin/bash
 # The demo: builds apt-ostree; composes manifests/minimal.yaml (Debian 12 from the mirror, with
 # mmdebstrap; apt lists and packages cached in .cache/compose) into the repo .cache/demo-repo and
-# deploys it into the sysroot folder .cache/demo-composed; walks through status, kargs and
-# rollback there; with DEMO_BOOT=1 also boots a disk image of it under QEMU. Then, on a sysroot
+# deploys it into the sysroot folder .cache/demo-composed; walks through status, install (htop
+# from the mirror), db diff, kargs and rollback there; with DEMO_BOOT=1 also boots a disk image of it under QEMU. Then, on a sysroot
 # of small synthetic trees (.cache/demo-sysroot), deploy by version, cleanup, and the daemon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,8 @@ say apt-ostree compose image debian/bookworm/x86_64/minimal "$composed" --format
 "$bin" compose image debian/bookworm/x86_64/minimal "$composed" --format=sysroot --repo="$repo"
 cstep() { say apt-ostree "$@" --sysroot="$composed"; "$bin" "$@" --sysroot="$composed"; }
 cstep status
+cstep install htop
+cstep db diff rollback pending
 cstep kargs --append=console=ttyS0,115200n8
 cstep rollback
 cstep status -v
