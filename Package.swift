@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "AptOstreeDaemon", dependencies: ["AptOstreeDBus", "AptOstreeEngine", "AptOstreeCore", "AptOstreePOSIX"]),
         .executableTarget(name: "apt-ostree", dependencies: ["AptOstreeCLI"]),
         .executableTarget(name: "apt-ostreed", dependencies: [
-            "AptOstreeDaemon", "AptOstreeEngine", "AptOstreeCLI", "AptOstreePOSIX",
+            "AptOstreeDaemon", "AptOstreeEngine", "AptOstreeCLI", "AptOstreeCore", "AptOstreePOSIX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // bench/daemon's GetStatus round-trip loop.

@@ -142,6 +142,12 @@ final class DaemonEngine: Engine, @unchecked Sendable {
         try runTransaction(options, "ModifyRemote", [VariantCodec.variant(request.json)], progress: SilentProgress())
     }
 
+    func history(_ options: SysrootOptions) throws -> [JSONValue] {
+        let r = try bus.call(owner, try osPath(options), BusNames.osInterface, "GetHistory", nil, replyType: "(s)")
+        defer { g_variant_unref(r) }
+        return try JSONParser.parse(replyString(r) ?? "[]").arrayValue ?? []
+    }
+
     func reload(_ options: SysrootOptions) throws {
         let r = try bus.call(owner, BusNames.sysrootPath, BusNames.sysrootInterface, "ReloadConfig", nil)
         g_variant_unref(r)

@@ -35,6 +35,8 @@ public protocol Engine: Sendable {
     func remotes(_ options: SysrootOptions) throws -> [(name: String, url: String)]
     /// `remote add|delete`.
     func changeRemote(_ options: SysrootOptions, _ request: RemoteRequest) throws
+    /// `history`: every deployment made, newest first (JSON objects).
+    func history(_ options: SysrootOptions) throws -> [JSONValue]
     /// `reload`: re-read configuration and sysroot state.
     func reload(_ options: SysrootOptions) throws
     /// `cancel`: cancels the running transaction; returns its title, or nil when none runs.

@@ -28,6 +28,7 @@ struct DeploymentWriter {
             }
             try withContext("Reloading sysroot") { try sysroot.load() }
             try withContext("Keeping base and layer commits") { try LayerRefs.sync(context) }
+            try recordHistory(staged, osname: osname)
             return staged
         }
         progress.message("Writing deployment...")
@@ -44,6 +45,7 @@ struct DeploymentWriter {
             _ = try? sysroot.cleanup()
             throw AptOstreeError.from(error, context: "Writing deployment")
         }
+        try recordHistory(new, osname: osname)
         // Only a dropped deployment leaves folders and objects to clean up; the refs that
         // keep layered deployments' bases follow every change.
         guard !before.isSubset(of: Set(sysroot.deployments.map(\.id))) else {
@@ -53,5 +55,16 @@ struct DeploymentWriter {
         let (pruned, freed) = try withContext("Cleaning up old deployments") { try LayerRefs.cleanup(context) }
         if pruned > 0 { progress.message("Freed objects: \(pruned) (\(formatSize(freed)))") }
         return new
+    }
+
+    /// The deployment is written: it goes into the history (a failure to record is reported,
+    /// not fatal: the deployment stands).
+    func recordHistory(_ d: Deployment, osname: String) throws {
+        let version = try? context.sysroot.repo().loadCommit(d.checksum).version
+        do {
+            try History(context: context).record(osname: osname, id: d.id, checksum: d.checksum, version: version ?? nil)
+        } catch {
+            progress.message("warning: recording the history: \(error)")
+        }
     }
 }

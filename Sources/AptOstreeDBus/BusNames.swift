@@ -104,6 +104,9 @@ public enum Introspection {
             <method name="ListRemotes">
               <arg type="s" name="remotes_json" direction="out"/>
             </method>
+            <method name="GetHistory">
+              <arg type="s" name="history_json" direction="out"/>
+            </method>
             <method name="Cleanup">
               <arg type="as" name="elements" direction="in"/>
               <arg type="s" name="transaction_address" direction="out"/>

@@ -227,6 +227,9 @@ public final class Daemon: @unchecked Sendable {
                 let revision = replyString(params) ?? ""
                 let list = try engine.packages(SysrootOptions(path: sysroot, osname: osname(path)), revision: revision.isEmpty ? nil : revision)
                 reply.value(aot_tuple_s(list.json.serialized(pretty: false)))
+            case (BusNames.osInterface, "GetHistory"):
+                let list = try engine.history(SysrootOptions(path: sysroot, osname: osname(path)))
+                reply.value(aot_tuple_s(JSONValue.array(list).serialized(pretty: false)))
             case (BusNames.osInterface, "ListRemotes"):
                 let list = try engine.remotes(SysrootOptions(path: sysroot, osname: osname(path)))
                 reply.value(aot_tuple_s(JSONValue.array(list.map { .array([.string($0.name), .string($0.url)]) }).serialized(pretty: false)))
@@ -331,8 +334,13 @@ public final class Daemon: @unchecked Sendable {
         let key = "\(path) \(method) \(printed)"
         authorized(sender: sender, method: method, reply: reply) { d in
             let uid = try d.authorizer.uid(of: sender)
+            // The history names the transaction and its caller.
+            let recorded: @Sendable (ProgressSink) throws -> Void = { p in
+                Invocation.description = "\(title) (uid \(uid), apt-ostreed)"
+                try work(p)
+            }
             reply.value(aot_tuple_s(try d.createTransaction(title: title, initiator: "uid \(uid) (\(sender))",
-                                                            sender: sender, key: key, work: work)))
+                                                            sender: sender, key: key, work: recorded)))
         }
     }
 

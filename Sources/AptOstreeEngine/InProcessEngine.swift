@@ -80,6 +80,10 @@ public struct InProcessEngine: Engine {
         try Remotes(context: try SysrootContext(options)).change(request)
     }
 
+    public func history(_ options: SysrootOptions) throws -> [JSONValue] {
+        try History(context: try SysrootContext(options)).entries()
+    }
+
     /// Nothing is cached in-process: every command reads the sysroot afresh.
     public func reload(_ options: SysrootOptions) throws {}
 

@@ -1,6 +1,7 @@
 import AptOstreeCLI
 import AptOstreeDaemon
 import AptOstreeEngine
+import AptOstreeCore
 import AptOstreeModel
 import AptOstreePOSIX
 #if canImport(Glibc)
@@ -20,6 +21,7 @@ if args.count > 1 && args[1] == "--direct" {
     for sig in [SIGINT, SIGTERM] {
         signal(sig) { _ in Interruption.requested = 1 }
     }
+    Invocation.description = (["apt-ostree"] + args.dropFirst(2)).joined(separator: " ")
     InProcess.engine = InProcessEngine()
     InProcess.composer = InProcessComposer()
     AptOstreeMain.main(Array(args.dropFirst(2)))

@@ -127,6 +127,17 @@ private func link(_ path: String) -> String? { try? FileManager.default.destinat
         let again = try s.direct(["install", "aot-hello"])
         #expect(again.status == 0 && again.stdout.contains("Reusing layer") && !again.stdout.contains("Running dpkg"), "\(again.stdout)")
         #expect(try s.deployments().first?["checksum"] as? String == layered)
+
+        // history: every deployment made, newest first, with the command that made it.
+        let h = try s.direct(["history", "--json"])
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(h.stdout.utf8)) as? [[String: Any]], "\(h.stdout)\(h.stderr)")
+        let commands = entries.compactMap { $0["command"] as? String }
+        #expect(commands.count == 4, "\(commands)")
+        #expect(commands.first?.hasPrefix("apt-ostree install aot-hello") == true && commands.dropFirst().first?.hasPrefix("apt-ostree uninstall aot-hello") == true)
+        #expect(commands.dropFirst(2).first?.hasPrefix("apt-ostree kargs --append=aot.test=1") == true)
+        #expect(entries.first?["checksum"] as? String == layered)
+        let text = try s.direct(["history", "-n", "1"])
+        #expect(text.status == 0 && text.stdout.contains("apt-ostree install aot-hello") && !text.stdout.contains("uninstall"))
     }
 
     @Test func badRequestsFailWithOneLineAndLeaveTheSysrootAsItWas() throws {
@@ -328,6 +339,7 @@ private func link(_ path: String) -> String? { try? FileManager.default.destinat
         #expect(r.stdout.contains("Running dpkg on 2 packages"))
         #expect(try s.deployments().first?["requested-packages"] as? [String] == ["aot-hello"])
         #expect(try d.log().contains("install aot-hello"))
+        #expect(try d.cli(["history"], uid: 65534).stdout.contains("install aot-hello (uid 0, apt-ostreed)"))
         // The read-only commands answer through the daemon too, for any user.
         let diff = try d.cli(["db", "diff", "rollback", "pending"], uid: 65534)
         #expect(diff.status == 0 && diff.stdout.contains("Added:\n  aot-hello-1.0\n  aot-lib-1.0\n"), "\(diff.stdout)\(diff.stderr)")
