@@ -10,6 +10,7 @@ packages=(
     hyperfine                                        # bench/
     mmdebstrap bubblewrap                            # compose: bootstrap, sandboxed scripts and initramfs
     dpkg-dev                                         # dpkg-scanpackages: the tests' local apt repository
+    gpg                                              # signed commits in the update tests
     fdisk extlinux syslinux-common qemu-utils        # compose image: partitions, bootloader, qcow2
     qemu-system-x86 bc                               # the vm tier and bench/compose boot images
 )

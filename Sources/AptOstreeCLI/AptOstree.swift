@@ -36,10 +36,20 @@ public enum AptOstreeMain {
             try command.run()
             exit(0)
         } catch let error as AptOstreeError {
-            writeStandardError("error: \(error.message)\n")
+            // One line, whatever the message holds (libostree's GPG errors span several).
+            let line = error.message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: " ") }
+                .filter { !$0.isEmpty }.joined(separator: "; ")
+            writeStandardError("error: \(line)\n")
             exit(1)
         } catch {
             AptOstree.exit(withError: error)
         }
+    }
+}
+
+extension Substring {
+    /// The text without `c` at either end.
+    func trimmingCharacters(in c: Character) -> String {
+        String(drop(while: { $0 == c }).reversed().drop(while: { $0 == c }).reversed())
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AptOstreeModel
+import AptOstreePOSIX
 
 /// Options upgrade and rebase share with rpm-ostree.
 struct UpdateOptions: ParsableArguments {
@@ -113,6 +114,8 @@ extension AptOstree.Remote {
         var noGpgVerify = false
         @Flag(name: .customLong("if-not-exists"), help: "Do nothing if the remote exists")
         var ifNotExists = false
+        @Option(name: .customLong("gpg-import"), help: ArgumentHelp("Trust the GPG public keys in FILE for this remote", valueName: "FILE"))
+        var gpgImport: String?
 
         func run() throws {
             if globals.handledVersion() { return }
@@ -120,6 +123,7 @@ extension AptOstree.Remote {
             r.url = url
             r.options = settings + (noGpgVerify ? ["gpg-verify=false"] : [])
             r.ifNeeded = ifNotExists
+            r.gpgImport = gpgImport.map(FS.absolute)
             try globals.engine().changeRemote(globals.sysrootOptions, r)
         }
     }

@@ -154,6 +154,8 @@ public struct RemoteRequest: Sendable, Equatable {
     public var options: [String] = []
     /// With add: no error when it exists; with delete: when it does not.
     public var ifNeeded = false
+    /// With add: a file of GPG public keys to trust for this remote.
+    public var gpgImport: String?
 
     public init(action: Action, name: String) {
         self.action = action
@@ -164,6 +166,7 @@ public struct RemoteRequest: Sendable, Equatable {
         var o: [String: JSONValue] = ["action": .string(action.rawValue), "name": .string(name), "options": .strings(options),
                                       "if-needed": .bool(ifNeeded)]
         if let url { o["url"] = .string(url) }
+        if let gpgImport { o["gpg-import"] = .string(gpgImport) }
         return .object(o)
     }
 
@@ -176,5 +179,6 @@ public struct RemoteRequest: Sendable, Equatable {
         url = json["url"]?.stringValue
         options = json["options"]?.arrayValue?.compactMap(\.stringValue) ?? []
         ifNeeded = json["if-needed"]?.boolValue ?? false
+        gpgImport = json["gpg-import"]?.stringValue
     }
 }

@@ -13,6 +13,25 @@ extension Repo {
         try withGError("Adding remote \(name)") { ostree_repo_remote_add(pointer, name, url, opts, nil, $0) }
     }
 
+    /// Imports the GPG keys in the file `path` (armored or binary) as trusted for remote
+    /// `name`; returns how many were imported.
+    @discardableResult
+    public func remoteImportGPGKeys(_ name: String, from path: String) throws -> UInt32 {
+        let file = GFileRef(path: path)
+        var error: UnsafeMutablePointer<GError>? = nil
+        guard let stream = g_file_read(file.pointer, nil, &error) else {
+            let message = error.map { String(cString: $0.pointee.message) } ?? "cannot read"
+            if let error { g_error_free(error) }
+            throw GLibError(message: "Reading GPG keys \(path): \(message)")
+        }
+        defer { g_object_unref(UnsafeMutableRawPointer(stream)) }
+        var imported: guint = 0
+        try withGError("Importing GPG keys from \(path) for remote \(name)") {
+            ostree_repo_remote_gpg_import(pointer, name, UnsafeMutableRawPointer(stream).assumingMemoryBound(to: GInputStream.self), nil, &imported, nil, $0)
+        }
+        return imported
+    }
+
     /// Deletes remote `name`.
     public func remoteDelete(_ name: String) throws {
         try withGError("Deleting remote \(name)") { ostree_repo_remote_delete(pointer, name, nil, $0) }

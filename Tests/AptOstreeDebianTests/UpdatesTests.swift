@@ -156,4 +156,51 @@ private func deploymentsFingerprint(_ s: TestSysroot) throws -> String {
         #expect(try d.cli(["upgrade", "--check"]).status == 77)
         #expect(try d.log().contains("upgrade"))
     }
+
+    @Test func aSignedRemoteRefusesUnsignedAndForeignCommits() throws {
+        let repo = try ComposedBase.ensure()
+        let branch = "test/signed-\(UUID().uuidString.prefix(8))"
+        defer { _ = try? run(["ostree", "refs", "--repo=\(repo)", "--delete", branch]) }
+        let commit = try commitUpdate(repo: repo, from: ComposedBase.ref, branch: branch, version: "12.70", marker: "s1")
+        // Two GPG keys: the one the remote trusts, and another.
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("apt-ostree-gpg-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        let gen = try run(["bash", "-c", """
+            set -e
+            for who in good other; do
+                mkdir -p "$1/$who"; chmod 700 "$1/$who"
+                gpg --homedir "$1/$who" --batch --passphrase '' --quick-gen-key "apt-ostree $who <$who@example.org>" ed25519 sign never 2>/dev/null
+                gpg --homedir "$1/$who" --with-colons --list-keys | awk -F: '/^fpr/ {print $10; exit}' > "$1/$who.id"
+            done
+            gpg --homedir "$1/good" --armor --export > "$1/good.asc"
+            """, "sh", keys])
+        try #require(gen.status == 0, "\(gen.stderr)")
+        let goodID = try String(contentsOfFile: keys + "/good.id", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let otherID = try String(contentsOfFile: keys + "/other.id", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try HTTPServer(directory: (repo as NSString).deletingLastPathComponent)
+        defer { server.stop() }
+        let url = "http://127.0.0.1:\(server.port)/" + (repo as NSString).lastPathComponent
+        let s = try ComposedBase.sysroot(sources: "")
+        let add = try s.direct(["remote", "add", "srv", url, "--gpg-import=\(keys)/good.asc"])
+        #expect(add.status == 0, "\(add.stderr)")
+        let before = try deploymentsFingerprint(s)
+
+        // Unsigned: refused.
+        let unsigned = try s.direct(["rebase", "srv:\(branch)"])
+        #expect(unsigned.status == 1 && unsigned.stderrLines.count == 1 && unsigned.stderr.contains("GPG"), "\(unsigned.stderr)")
+        // Signed by a key the remote does not trust: refused.
+        #expect(try run(["ostree", "gpg-sign", "--repo=\(repo)", "--gpg-homedir=\(keys)/other", commit, otherID]).status == 0)
+        let foreign = try s.direct(["rebase", "srv:\(branch)"])
+        #expect(foreign.status == 1 && foreign.stderrLines.count == 1 && foreign.stderr.contains("public key not found"), "\(foreign.stderr)")
+        #expect(try deploymentsFingerprint(s) == before)
+        // Signed by the trusted key: deployed.
+        #expect(try run(["ostree", "gpg-sign", "--repo=\(repo)", "--gpg-homedir=\(keys)/good", commit, goodID]).status == 0)
+        let signed = try s.direct(["rebase", "srv:\(branch)"])
+        #expect(signed.status == 0, "\(signed.stdout)\(signed.stderr)")
+        #expect(try s.deployments().first?["checksum"] as? String == commit)
+        // A key file that does not exist: no remote is added.
+        let missing = try s.direct(["remote", "add", "other", url, "--gpg-import=/nonexistent.asc"])
+        #expect(missing.status == 1 && missing.stderr.contains("/nonexistent.asc does not exist"))
+        #expect(try s.direct(["remote", "list"]).stdout == "srv\n")
+    }
 }

@@ -1,4 +1,5 @@
 import AptOstreeModel
+import AptOstreePOSIX
 import OSTreeKit
 
 /// `remote add|delete|list|show-url`: the sysroot repo's remotes, through libostree.
@@ -34,7 +35,19 @@ public struct Remotes {
                     guard p.count == 2, !p[0].isEmpty else { throw AptOstreeError(.invalidArgument, "Remote option must be KEY=VALUE, not '\(kv)'") }
                     options[p[0]] = .string(p[1])
                 }
+                if let keys = request.gpgImport, FS.kind(keys) != .regular {
+                    throw AptOstreeError(.notFound, "GPG key file \(keys) does not exist")
+                }
                 try withContext("Adding remote") { try repo.remoteAdd(request.name, url: url, options: options) }
+                if let keys = request.gpgImport {
+                    do {
+                        try repo.remoteImportGPGKeys(request.name, from: keys)
+                    } catch {
+                        // No remote without the keys it was meant to trust.
+                        try? repo.remoteDelete(request.name)
+                        throw AptOstreeError.from(error)
+                    }
+                }
             case .delete:
                 if !exists {
                     if request.ifNeeded { return }
