@@ -92,6 +92,11 @@ extension Repo {
         try withGError("Pulling \(refs.joined(separator: ", ")) from \(remote)") {
             ostree_repo_pull_with_options(pointer, remote, v, asyncProgress, nil, $0)
         }
+        // libostree's last status line sums the pull up (objects, bytes, seconds).
+        if let asyncProgress, let s = ostree_async_progress_get_status(asyncProgress) {
+            defer { g_free(s) }
+            box.report(String(cString: s), force: true)
+        }
     }
 }
 
@@ -101,9 +106,9 @@ private final class ProgressBox: @unchecked Sendable {
     var last: time_t = 0
     var lastText = ""
     init(_ callback: ((String) -> Void)?) { self.callback = callback }
-    func report(_ text: String) {
+    func report(_ text: String, force: Bool = false) {
         let now = time(nil)
-        guard now != last, text != lastText, !text.isEmpty else { return }
+        guard force || now != last, text != lastText, !text.isEmpty else { return }
         last = now
         lastText = text
         callback?(text)
