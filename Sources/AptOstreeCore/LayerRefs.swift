@@ -31,7 +31,7 @@ enum LayerRefs {
             try repo.setRef(ref, to: nil)
         }
         let requestedLocal = Set(deployments.flatMap { d in
-            (d.origin.map(OriginCodec.decode)?.requestedLocalPackages ?? []).map { String($0.prefix(while: { $0 != ":" })) }
+            (d.origin.map(OriginCodec.decode)?.requestedLocalPackages ?? []).map(LocalPackages.sha256(ofEntry:))
         })
         for (ref, _) in try repo.refs(prefix: LocalPackages.refPrefix)
         where !requestedLocal.contains(String(ref.dropFirst(LocalPackages.refPrefix.count))) {

@@ -10,14 +10,19 @@ import Glibc
 public struct Sandbox {
     /// The tree that becomes `/`.
     public let root: String
+    /// More bwrap mount options (`--bind SRC DEST`, ...), applied after the standard ones.
+    public var binds: [String]
 
     /// Makes a sandbox over `root`.
-    public init(root: String) { self.root = root }
+    public init(root: String, binds: [String] = []) {
+        self.root = root
+        self.binds = binds
+    }
 
     /// The bwrap command line for `command`.
     public func argv(_ command: [String]) -> [String] {
         ["bwrap", "--bind", root, "/", "--proc", "/proc", "--dev", "/dev", "--ro-bind", "/sys", "/sys",
-         "--tmpfs", "/tmp", "--tmpfs", "/run",
+         "--tmpfs", "/tmp", "--tmpfs", "/run"] + binds + [
          "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--die-with-parent",
          "--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
          "--setenv", "LC_ALL", "C.UTF-8", "--setenv", "DEBIAN_FRONTEND", "noninteractive",

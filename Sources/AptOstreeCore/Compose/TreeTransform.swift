@@ -187,21 +187,29 @@ public struct TreeTransform {
     /// and are dropped. Paths some tmpfiles.d file of the tree already declares are left to it.
     func convertVar(_ users: UserDatabase, _ lines: inout [String]) throws {
         let declared = try declaredTmpfilesPaths().union(lines.compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) })
-        var dropped = 0
-        for path in try FS.walk(p("/var")) {
-            let rel = String(path.dropFirst(root.count))
-            let st = try FS.lstatOf(path)
-            switch FS.kind(path) {
-            case .directory:
-                if !declared.contains(rel) { lines.append(users.tmpfilesLine("d", rel, st)) }
-            case .symlink:
-                if !declared.contains(rel) { lines.append("L \(rel) - - - - \(try FS.readLink(path))") }
-            default:
-                dropped += 1
-            }
-        }
+        let (varLines, dropped) = try Self.tmpfilesLines(forVar: p("/var"), users: users, skipping: declared)
+        lines += varLines
         try FileText.removeContents(of: p("/var"))
         if dropped > 0 { progress.message("Dropped \(dropped) state files from /var") }
+    }
+
+    /// tmpfiles.d lines for what a folder shown as /var holds: each folder a `d` line with
+    /// its owner and mode, each link an `L` line (paths in `skip` left out); files are state
+    /// and are only counted. Compose and layering both describe /var this way.
+    static func tmpfilesLines(forVar varDir: String, users: UserDatabase, skipping skip: Set<String>) throws -> (lines: [String], files: Int) {
+        var lines: [String] = [], files = 0
+        for path in try FS.walk(varDir) {
+            let rel = "/var" + path.dropFirst(varDir.count)
+            switch FS.kind(path) {
+            case .directory:
+                if !skip.contains(rel) { lines.append(users.tmpfilesLine("d", rel, try FS.lstatOf(path))) }
+            case .symlink:
+                if !skip.contains(rel) { lines.append("L \(rel) - - - - \(try FS.readLink(path))") }
+            default:
+                files += 1
+            }
+        }
+        return (lines, files)
     }
 
     /// The paths named by the tree's tmpfiles.d files (second field of each line).

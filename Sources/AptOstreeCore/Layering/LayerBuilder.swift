@@ -24,18 +24,13 @@ struct LayerBuilder {
     let repoPath: String
     let progress: ProgressSink
 
-    struct Output {
-        var checksum: String
-        var packages: [InstalledPackage]
-    }
-
-    /// Installs `debs` (paths) onto `base`; `requested` names go into the metadata. The
+    /// Installs `debs` (paths) onto `base` and commits the layer; returns its checksum.
+    /// `requested` names go into the metadata. The
     /// scratch folder (in the repo's tmp, so the checkout can hard-link) goes on every way out.
     /// `baseDeployment`, the folder of a deployment of exactly `base`, serves as the lower
     /// layer when there is one (it is a hard-link checkout of the same commit already, and
     /// the sandbox never sees its /etc): no checkout to make and remove.
-    func build(base: String, baseDeployment: String?, debs: [String], requested: [String],
-               metadata extra: [String: MetadataValue]) throws -> Output {
+    func build(base: String, baseDeployment: String?, debs: [String], requested: [String]) throws -> String {
         let scratch = try makeTemporaryDirectory(under: repoPath + "/tmp")
         let lower = baseDeployment ?? scratch + "/lower", upper = scratch + "/upper", work = scratch + "/work"
         let merged = scratch + "/merged", varDir = scratch + "/var", debDir = scratch + "/debs"
@@ -61,24 +56,19 @@ struct LayerBuilder {
         try progress.checkpoint()
 
         // State that dpkg and its helpers keep under /var lives in the image.
-        var binds: [String] = []
+        var binds = ["--bind", merged + "/usr/etc", "/etc", "--bind", varDir, "/var"]
         for (varPath, sysimage) in TreeTransform.sysimageMoves where varPath != "/var/lib/apt/extended_states" {
             try FS.makeDirectories(merged + sysimage)
             binds += ["--bind", merged + sysimage, varPath]
         }
+        binds += ["--ro-bind", debDir, "/run/apt-ostree-debs"]
         try FS.writeFile(merged + "/usr/sbin/policy-rc.d", "#!/bin/sh\n# apt-ostree: no service starts while layering\nexit 101\n", mode: 0o755)
-        let argv = ["bwrap", "--bind", merged, "/", "--bind", merged + "/usr/etc", "/etc", "--bind", varDir, "/var"] + binds
-            + ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--ro-bind", debDir, "/run/apt-ostree-debs",
-               "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--die-with-parent",
-               "--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-               "--setenv", "LC_ALL", "C.UTF-8", "--setenv", "DEBIAN_FRONTEND", "noninteractive", "--chdir", "/",
-               "sh", "-c", "exec dpkg --log=/dev/null --force-confdef --force-confold --install /run/apt-ostree-debs/*.deb"]
         progress.message("Running dpkg on \(debs.count) package\(debs.count == 1 ? "" : "s") in a sandbox")
-        try withContext("dpkg") {
-            try Subprocess.run(argv, tailLines: 8) { line in
-                if line.hasPrefix("Setting up ") || line.hasPrefix("Unpacking ") || line.hasPrefix("dpkg: ") {
-                    progress.message("  " + line)
-                }
+        try Sandbox(root: merged, binds: binds).run(
+            ["sh", "-c", "exec dpkg --log=/dev/null --force-confdef --force-confold --install /run/apt-ostree-debs/*.deb"],
+            what: "dpkg") { line in
+            if line.hasPrefix("Setting up ") || line.hasPrefix("Unpacking ") || line.hasPrefix("dpkg: ") {
+                progress.message("  " + line)
             }
         }
         try progress.checkpoint()
@@ -100,7 +90,7 @@ struct LayerBuilder {
                                            ? upper + "/usr/lib/sysimage/dpkg/status" : lower + "/usr/lib/sysimage/dpkg/status")
         let packages = Deb822.installedPackages(status: statusText)
         let baseCommit = try repo.loadCommit(base)
-        var metadata = extra
+        var metadata: [String: MetadataValue] = [:]
         metadata[StatusReader.MetaKey.clientLayer] = .bool(true)
         metadata[StatusReader.MetaKey.packages] = .strings(requested)
         metadata[ComposeTree.MetaKey.packageList] = .packageList(packages)
@@ -112,7 +102,7 @@ struct LayerBuilder {
                                       subject: "apt-ostree layer: " + requested.joined(separator: " "), metadata: metadata,
                                       ref: nil, timestamp: UInt64(time(nil)))
         }
-        return Output(checksum: checksum, packages: packages)
+        return checksum
     }
 
     /// What maintainer scripts wrote under the scratch /var: folders become tmpfiles.d `d`
@@ -126,17 +116,7 @@ struct LayerBuilder {
         let users = try UserDatabase(root: FS.kind(upper + "/usr/etc/passwd") == .regular ? upper : lower)
         // bwrap's mount points for the sysimage binds are not content.
         let mountPoints = Set(TreeTransform.sysimageMoves.map(\.var))
-        for path in try FS.walk(varDir) {
-            let rel = "/var" + path.dropFirst(varDir.count)
-            if mountPoints.contains(rel) { continue }
-            if declared.contains(rel) { continue }
-            let st = try FS.lstatOf(path)
-            switch FS.kind(path) {
-            case .directory: lines.append(users.tmpfilesLine("d", rel, st))
-            case .symlink: lines.append("L \(rel) - - - - \(try FS.readLink(path))")
-            default: break
-            }
-        }
+        lines += try TreeTransform.tmpfilesLines(forVar: varDir, users: users, skipping: declared.union(mountPoints)).lines
         // Sysimage state a package created for the first time needs its link from /var; a
         // state folder that stayed empty is dropped again.
         for (varPath, sysimage) in TreeTransform.sysimageMoves where varPath != "/var/lib/apt/extended_states" {

@@ -79,6 +79,16 @@ struct LocalPackages {
         return sum
     }
 
+    /// The package name of an origin entry (`SHA256:NAME`).
+    static func name(ofEntry entry: String) -> String {
+        String(entry.drop(while: { $0 != ":" }).dropFirst())
+    }
+
+    /// The SHA-256 of an origin entry (`SHA256:NAME`).
+    static func sha256(ofEntry entry: String) -> String {
+        String(entry.prefix(while: { $0 != ":" }))
+    }
+
     /// Keeps `deb` in the repo (idempotent).
     func store(_ deb: Deb, scratch: String) throws {
         if try repo.resolve(Self.refPrefix + deb.sha256, allowMissing: true) != nil { return }
@@ -95,7 +105,7 @@ struct LocalPackages {
     /// Checks the kept package of an origin entry (`SHA256:NAME`) out into `scratch`;
     /// returns its path.
     func retrieve(_ entry: String, scratch: String) throws -> String {
-        let sha = String(entry.prefix(while: { $0 != ":" }))
+        let sha = Self.sha256(ofEntry: entry)
         guard let commit = try repo.resolve(Self.refPrefix + sha, allowMissing: true) else {
             throw AptOstreeError(.notFound, "The local package \(entry) is no longer in the repo")
         }

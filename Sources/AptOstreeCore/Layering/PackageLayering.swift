@@ -28,8 +28,6 @@ public struct PackageLayering {
     public struct Result: Sendable, Equatable {
         /// A new deployment was written.
         public var deployed: Bool
-        /// The packages apt planned (dry run, download only, or the layer).
-        public var planned: [String]
     }
 
     public func run(_ request: PackageChangeRequest) throws -> Result {
@@ -53,7 +51,7 @@ public struct PackageLayering {
         for name in request.uninstall {
             if let i = requested.firstIndex(of: name) {
                 requested.remove(at: i)
-            } else if let i = requestedLocal.firstIndex(where: { $0.split(separator: ":", maxSplits: 1).last.map(String.init) == name }) {
+            } else if let i = requestedLocal.firstIndex(where: { LocalPackages.name(ofEntry: $0) == name }) {
                 requestedLocal.remove(at: i)
             } else if basePackages.contains(name) {
                 throw AptOstreeError(.invalidArgument, "Package '\(name)' is in the base, not layered; use 'apt-ostree override remove \(name)' to take it out of the base")
@@ -68,7 +66,7 @@ public struct PackageLayering {
                     if request.idempotent { continue }
                     throw AptOstreeError(.invalidArgument, "Package '\(deb.name)' (\(name)) is already requested")
                 }
-                if requested.contains(deb.name) || requestedLocal.contains(where: { $0.hasSuffix(":" + deb.name) }) {
+                if requested.contains(deb.name) || requestedLocal.contains(where: { LocalPackages.name(ofEntry: $0) == deb.name }) {
                     throw AptOstreeError(.invalidArgument, "Package '\(deb.name)' is already requested from another source")
                 }
                 newLocal.append(deb)
@@ -87,7 +85,7 @@ public struct PackageLayering {
         }
         if requested == origin.requestedPackages && requestedLocal == origin.requestedLocalPackages {
             progress.message("No changes.")
-            return Result(deployed: false, planned: [])
+            return Result(deployed: false)
         }
         origin.requestedPackages = requested
         origin.requestedLocalPackages = requestedLocal
@@ -111,14 +109,14 @@ public struct PackageLayering {
         var newRefs: [String] = []
         let store = LocalPackages(repo: repo, repoPath: repoPath)
         if !requested.isEmpty || !requestedLocal.isEmpty {
-            let apt = try aptFor(src: src, base: base, repo: repo, scratch: scratch)
+            let apt = try aptFor(src: src, base: base, repo: repo)
             // Local packages: the new ones from where they are, the earlier ones from the repo.
             var localPaths: [String: String] = [:]
             for entry in requestedLocal {
                 if let deb = newLocal.first(where: { $0.originEntry == entry }) {
                     localPaths[deb.name] = deb.path
                 } else {
-                    localPaths[String(entry.split(separator: ":", maxSplits: 1).last ?? "")] = try store.retrieve(entry, scratch: scratch)
+                    localPaths[LocalPackages.name(ofEntry: entry)] = try store.retrieve(entry, scratch: scratch)
                 }
             }
             if !request.cacheOnly {
@@ -141,11 +139,11 @@ public struct PackageLayering {
             for p in planned { progress.message("  \(p.name) \(p.version)") }
             if request.dryRun {
                 progress.message("Exiting because of '--dry-run' option")
-                return Result(deployed: false, planned: planned.map { "\($0.name) \($0.version)" })
+                return Result(deployed: false)
             }
             if request.downloadOnly {
                 progress.message("Exiting because of '--download-only' option")
-                return Result(deployed: false, planned: planned.map { "\($0.name) \($0.version)" })
+                return Result(deployed: false)
             }
             try progress.checkpoint()
             let key = sha256Hex(([Self.formatVersion, base] + planned.map { "\($0.name)=\($0.version)=\($0.architecture)" }.sorted()
@@ -154,11 +152,10 @@ public struct PackageLayering {
                 progress.message("Reusing layer \(cached.prefix(12)) (same base and packages)")
                 checksum = cached
             } else {
-                let names = requested + requestedLocal.compactMap { $0.split(separator: ":", maxSplits: 1).last.map(String.init) }
+                let names = requested + requestedLocal.map(LocalPackages.name(ofEntry:))
                 let baseDeployment = context.sysroot.deployments.first { $0.checksum == base }.map(deploymentPath)
-                let layer = try LayerBuilder(repo: repo, repoPath: repoPath, progress: progress)
-                    .build(base: base, baseDeployment: baseDeployment, debs: debs, requested: names, metadata: [:])
-                checksum = layer.checksum
+                checksum = try LayerBuilder(repo: repo, repoPath: repoPath, progress: progress)
+                    .build(base: base, baseDeployment: baseDeployment, debs: debs, requested: names)
                 newRefs.append(Self.layerRefPrefix + key)
                 try repo.setRef(Self.layerRefPrefix + key, to: checksum)
             }
@@ -167,7 +164,7 @@ public struct PackageLayering {
                 newRefs.append(LocalPackages.refPrefix + deb.sha256)
             }
         } else if request.dryRun || request.downloadOnly {
-            return Result(deployed: false, planned: [])
+            return Result(deployed: false)
         }
 
         do {
@@ -177,9 +174,9 @@ public struct PackageLayering {
             for ref in newRefs { try? repo.setRef(ref, to: nil) }
             throw error
         }
-        let all = requested + requestedLocal.compactMap { $0.split(separator: ":", maxSplits: 1).last.map(String.init) }
+        let all = requested + requestedLocal.map(LocalPackages.name(ofEntry:))
         if !all.isEmpty { progress.message("Layered: \(all.joined(separator: ", "))") }
-        return Result(deployed: true, planned: planned.map { "\($0.name) \($0.version)" })
+        return Result(deployed: true)
     }
 
     var repoPath: String { (context.options.path == "/" ? "" : context.options.path) + "/ostree/repo" }
@@ -190,8 +187,9 @@ public struct PackageLayering {
     }
 
     /// apt for layering onto `base`: the machine's sources (the deployment's /etc/apt), the
-    /// base's dpkg status (read from the repo into `scratch`), the stateroot's cache.
-    func aptFor(src: Deployment, base: String, repo: Repo, scratch: String) throws -> DeploymentApt {
+    /// base's dpkg status (read from the repo once per base, kept in the cache), the
+    /// stateroot's cache.
+    func aptFor(src: Deployment, base: String, repo: Repo) throws -> DeploymentApt {
         guard let status = try repo.readFile(commit: base, path: "/usr/lib/sysimage/dpkg/status") else {
             throw AptOstreeError(.failed, "The base \(base.prefix(12)) has no dpkg database (/usr/lib/sysimage/dpkg/status); it was not composed for apt-ostree")
         }
@@ -203,7 +201,6 @@ public struct PackageLayering {
             try FS.writeFile(bases + "/extended_states", try repo.readFile(commit: base, path: "/usr/lib/sysimage/apt/extended_states") ?? "")
             try FS.writeFile(bases + "/status", status)
         }
-        _ = scratch
         let arch = Deb822.parse(status).first { $0["Package"] == "dpkg" }?["Architecture"] ?? "amd64"
         return DeploymentApt(etcApt: deploymentPath(src) + "/etc/apt", status: bases + "/status",
                              extendedStates: bases + "/extended_states", cache: cache, architecture: arch)
