@@ -46,10 +46,3 @@ public enum AptOstreeMain {
         }
     }
 }
-
-extension Substring {
-    /// The text without `c` at either end.
-    func trimmingCharacters(in c: Character) -> String {
-        String(drop(while: { $0 == c }).reversed().drop(while: { $0 == c }).reversed())
-    }
-}

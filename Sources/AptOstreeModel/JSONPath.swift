@@ -123,7 +123,8 @@ public struct JSONPath: Sendable {
 }
 
 extension Substring {
-    var trimmingSpaces: Substring {
+    /// The text without spaces at either end.
+    public var trimmingSpaces: Substring {
         var s = self
         while s.first == " " { s = s.dropFirst() }
         while s.last == " " { s = s.dropLast() }

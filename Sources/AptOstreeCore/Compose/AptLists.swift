@@ -108,7 +108,7 @@ struct AptLists {
         case "minbase", "required", "buildd": base = ["?essential", "?priority(required)", "apt"] + (variant == "buildd" ? ["build-essential"] : [])
         default: base = ["?essential", "?priority(required)", "?priority(important)", "apt"] + (variant == "standard" ? ["?priority(standard)"] : [])
         }
-        let prefs = treefile.excludePackages.map { "Package: \($0)\nPin: release *\nPin-Priority: -1\n" }.joined(separator: "\n")
+        let prefs = Bootstrap.excludePins(treefile.excludePackages)
         try FS.writeFile(directory + "/preferences.d/apt-ostree-compose-exclude", prefs)
         defer { try? FS.remove(directory + "/preferences.d/apt-ostree-compose-exclude") }
         var installs: [String] = [], errors: [String] = []
@@ -118,19 +118,13 @@ struct AptLists {
             if line.hasPrefix("Inst ") {
                 let f = line.split(separator: " ")
                 if f.count >= 3 { installs.append("\(f[1]) \(f[2].dropFirst())") }
-            } else if line.hasPrefix("E: ") || line.hasPrefix(" ") {
-                errors.append(line.trimmingSpacesAndE)
+            } else if line.hasPrefix("E: ") || line.hasPrefix(" "), let text = DeploymentApt.errorText(line) {
+                errors.append(text)
             }
         }
         if installs.isEmpty && !errors.isEmpty {
             throw AptOstreeError(.conflict, "apt cannot resolve the package set: " + errors.joined(separator: " "))
         }
         return installs.sorted()
-    }
-}
-
-private extension String {
-    var trimmingSpacesAndE: String {
-        String((hasPrefix("E: ") ? dropFirst(3) : Substring(self)).drop(while: { $0 == " " }))
     }
 }

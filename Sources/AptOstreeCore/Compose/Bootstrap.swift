@@ -15,6 +15,11 @@ struct Bootstrap {
 
     static let excludePreferences = "/etc/apt/preferences.d/apt-ostree-compose-exclude"
 
+    /// apt preferences that keep `packages` from being installed, even as dependencies.
+    static func excludePins(_ packages: [String]) -> String {
+        packages.map { "Package: \($0)\nPin: release *\nPin-Priority: -1\n" }.joined(separator: "\n")
+    }
+
     /// mmdebstrap's options and arguments, without the target.
     func arguments(target: String) -> [String] {
         let tf = treefile
@@ -35,7 +40,7 @@ struct Bootstrap {
                     + " && for f in \(q(archives))/*.deb; do [ -f \"$f\" ] || continue;"
                     + " cp -l \"$f\" \"$1/var/cache/apt/archives/\" 2>/dev/null || cp \"$f\" \"$1/var/cache/apt/archives/\"; done")
         if !tf.excludePackages.isEmpty {
-            let prefs = tf.excludePackages.map { "Package: \($0)\nPin: release *\nPin-Priority: -1\n" }.joined(separator: "\n")
+            let prefs = Self.excludePins(tf.excludePackages)
             args.append("--setup-hook=printf '%s' \(q(prefs)) > \"$1\(Self.excludePreferences)\"")
         }
         if tf.kernel {

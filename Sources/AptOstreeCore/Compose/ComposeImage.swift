@@ -125,7 +125,8 @@ public struct ComposeImage {
         defer { close(fd) }
         guard ftruncate(fd, off_t(size)) == 0 else { throw FS.error(path) }
         try withContext("Partitioning") {
-            let script = scratchFile(path + ".sfdisk", "label: dos\nstart=2048, type=83, bootable\n")
+            let script = path + ".sfdisk"
+            try FS.writeFile(script, "label: dos\nstart=2048, type=83, bootable\n")
             defer { try? FS.remove(script) }
             try Subprocess.run(["sh", "-c", "sfdisk --quiet \"$1\" < \"$2\"", "sh", path, script])
         }
@@ -134,11 +135,6 @@ public struct ComposeImage {
             try Subprocess.run(["mkfs.ext4", "-q", "-F", "-L", Self.rootLabel, "-O", "^64bit",
                                 "-E", "offset=\(Self.partitionOffset)", path, "\(blocks)k"])
         }
-    }
-
-    private func scratchFile(_ path: String, _ text: String) -> String {
-        try? FS.writeFile(path, text)
-        return path
     }
 
     /// Makes the sysroot, pulls the commit into its repo, and deploys it with libostree.

@@ -72,12 +72,6 @@ public enum TreefileLoader {
     }
 
     private static func oneLine(_ s: String) -> String {
-        s.split(whereSeparator: { $0 == "\n" }).map { $0.trimmingSpaces }.joined(separator: " ")
-    }
-}
-
-extension Substring {
-    var trimmingSpaces: String {
-        String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+        s.split(whereSeparator: { $0 == "\n" }).map(\.trimmingSpaces).joined(separator: " ")
     }
 }

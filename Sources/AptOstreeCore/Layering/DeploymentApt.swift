@@ -141,6 +141,12 @@ public struct DeploymentApt: Sendable {
         return AptOstreeError(.conflict, "apt cannot install \(packages.joined(separator: " ")): " + errors.joined(separator: " "))
     }
 
+    /// The text of an apt error line (`E: ...`) or of an indented reason under it; nil when empty.
+    static func errorText(_ line: String) -> String? {
+        let text = line.hasPrefix("E: ") ? String(line.dropFirst(3)) : String(line.drop(while: { $0 == " " }))
+        return text.isEmpty ? nil : text
+    }
+
     /// Whether package lists were ever fetched into the cache.
     public var hasLists: Bool {
         ((try? FileText.entries(of: cache + "/lists")) ?? []).contains { $0.hasSuffix("_Packages") || $0.hasSuffix("_Packages.lz4") }
@@ -169,9 +175,8 @@ public struct DeploymentApt: Sendable {
                 let f = line.split(separator: " ")
                 let arch = line.split(separator: "[").last.map { String($0.prefix(while: { $0 != "]" })) } ?? architecture
                 if f.count >= 3 { planned.append(Planned(name: String(f[1]), version: String(f[2].dropFirst()), architecture: arch)) }
-            } else if line.hasPrefix("E: ") || line.hasPrefix(" ") {
-                let text = line.hasPrefix("E: ") ? String(line.dropFirst(3)) : String(line.drop(while: { $0 == " " }))
-                if !text.isEmpty { errors.append(text) }
+            } else if line.hasPrefix("E: ") || line.hasPrefix(" "), let text = Self.errorText(line) {
+                errors.append(text)
             }
         }
         if status != 0 { throw Self.resolutionError(errors, packages) }
@@ -204,9 +209,8 @@ public struct DeploymentApt: Sendable {
                 inNew = false
             }
             if line.hasPrefix("Get:") { progress.message("  " + line) }
-            if line.hasPrefix("E: ") || (line.hasPrefix(" ") && !line.hasPrefix("  ")) {
-                let text = line.hasPrefix("E: ") ? String(line.dropFirst(3)) : String(line.drop(while: { $0 == " " }))
-                if !text.isEmpty { errors.append(text) }
+            if line.hasPrefix("E: ") || (line.hasPrefix(" ") && !line.hasPrefix("  ")), let text = Self.errorText(line) {
+                errors.append(text)
             }
         }
         if status != 0 { throw Self.resolutionError(errors, packages) }
