@@ -29,15 +29,19 @@ public struct StatusReader {
         let realBooted = sysroot.booted
         let all = sysroot.deployments
         let standIn = realBooted ?? all.first
+        // Each commit is loaded once: for its deployment's status and for the package diffs.
+        var commits: [String: Commit] = [:]
         var list = try all.map { d in
             try withContext("Reading deployment \(d.id)") {
-                try deploymentStatus(d, repo: repo, booted: standIn.map { d.isSame(as: $0) } ?? false)
+                let commit = try commits[d.checksum] ?? repo.loadCommit(d.checksum)
+                commits[d.checksum] = commit
+                return try deploymentStatus(d, commit: commit, repo: repo, booted: standIn.map { d.isSame(as: $0) } ?? false)
             }
         }
         // Each other deployment's package changes against the booted one, from metadata.
-        if let booted = list.first(where: \.booted), let from = try packages(booted.checksum, repo: repo) {
+        if let booted = list.first(where: \.booted), let from = commits[booted.checksum]?.packageList {
             for i in list.indices where !list[i].booted && list[i].checksum != booted.checksum {
-                if let to = try packages(list[i].checksum, repo: repo) {
+                if let to = commits[list[i].checksum]?.packageList {
                     list[i].packageDiff = PackageDiff(from: from, to: to).summary
                 }
             }
@@ -45,13 +49,7 @@ public struct StatusReader {
         return HostStatus(deployments: list, hasRealBootedDeployment: realBooted != nil)
     }
 
-    /// A commit's package list from its metadata, nil when it has none.
-    func packages(_ checksum: String, repo: Repo) throws -> [InstalledPackage]? {
-        try repo.loadCommit(checksum).packageList
-    }
-
-    func deploymentStatus(_ d: Deployment, repo: Repo, booted: Bool) throws -> DeploymentStatus {
-        let commit = try repo.loadCommit(d.checksum)
+    func deploymentStatus(_ d: Deployment, commit: Commit, repo: Repo, booted: Bool) throws -> DeploymentStatus {
         let request = d.origin.map(OriginCodec.decode) ?? Origin()
         var s = DeploymentStatus(
             id: d.id, osname: d.osname, serial: Int(d.deploySerial), checksum: d.checksum,
