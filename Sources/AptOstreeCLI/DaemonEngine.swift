@@ -89,7 +89,9 @@ final class DaemonEngine: Engine, @unchecked Sendable {
     }
 
     func changePackages(_ options: SysrootOptions, _ request: PackageChangeRequest, progress: ProgressSink) throws -> Bool {
-        try runTransactionChangingDefault(options, "PkgChange", [VariantCodec.variant(request.json), VariantCodec.dictionary([:])],
+        // Changes to base packages are their own method, under polkit's override action.
+        try runTransactionChangingDefault(options, request.changesOverrides ? "OverrideChange" : "PkgChange",
+                                          [VariantCodec.variant(request.json), VariantCodec.dictionary([:])],
                                           progress: progress)
     }
 

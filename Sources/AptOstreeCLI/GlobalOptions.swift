@@ -26,7 +26,8 @@ public struct GlobalOptions: ParsableArguments {
     public init() {}
 
     /// The sysroot options for the engine.
-    var sysrootOptions: SysrootOptions { SysrootOptions(path: sysroot, osname: osname) }
+    /// The sysroot made absolute: apt, libostree and the daemon must not depend on the cwd.
+    var sysrootOptions: SysrootOptions { SysrootOptions(path: FS.absolute(sysroot), osname: osname) }
 
     /// Where progress goes: stdout, unless --quiet.
     var progress: ProgressSink { quiet ? SilentProgress() : TerminalProgress() }

@@ -61,6 +61,21 @@ public enum StatusRenderer {
         values.isEmpty ? "" : kv(key, values.sorted().joined(separator: " "))
     }
 
+    /// One line per distinct `what`: the names sharing it, then it.
+    static func grouped(_ key: String, _ entries: [(name: String, what: String)]) -> String {
+        var order: [String] = [], names: [String: [String]] = [:]
+        for e in entries {
+            if names[e.what] == nil { order.append(e.what) }
+            names[e.what, default: []].append(e.name)
+        }
+        var out = ""
+        for (i, what) in order.enumerated() {
+            let line = names[what]!.sorted().joined(separator: " ") + " " + what
+            out += i == 0 ? kv(key, line) : String(repeating: " ", count: keyWidth + 4) + line + "\n"
+        }
+        return out
+    }
+
     static func renderDeployment(_ d: DeploymentStatus, index: Int, verbose: Bool, showStateroot: Bool,
                                  glyphs: Glyphs) -> String {
         var out = (d.booted ? glyphs.bootedMarker : " ") + " "
@@ -82,12 +97,13 @@ public enum StatusRenderer {
         }
         if verbose && (d.staged || index == 0) { out += kv("Staged", d.staged ? "yes" : "no") }
         if showStateroot { out += kv("StateRoot", d.osname) }
-        out += list("RemovedBasePackages", d.baseRemovals)
-        out += list("LocalOverrides", d.baseLocalReplacements)
+        // rpm-ostree's grouping: the packages sharing a version (or a change) on one line.
+        out += grouped("RemovedBasePackages", d.baseRemovals.map { ($0.name, $0.version) })
+        out += grouped("LocalOverrides", d.baseLocalReplacements.map { ($0.to.name, "\($0.from.version) -> \($0.to.version)") })
         out += list("LayeredPackages", d.packages)
         if verbose {
             out += list("InactiveRequests", d.request.requestedPackages.filter { !d.packages.contains($0) })
-            out += list("InactiveBaseRemovals", d.request.overrideRemove.filter { !d.baseRemovals.contains($0) })
+            out += list("InactiveBaseRemovals", d.request.overrideRemove.filter { n in !d.baseRemovals.contains { $0.name == n } })
         }
         out += list("LocalPackages", d.request.requestedLocalPackages)
         if d.request.regenerateInitramfs {

@@ -4,7 +4,7 @@ import OSTreeKit
 /// The refs that keep what deployments need but libostree's pruning does not see: the base
 /// commit of each layered deployment (`aptostree/base/N`, rpm-ostree's `rpmostree/base/N`;
 /// libostree keeps deployment commits but not their parents), the reusable layer commits
-/// that are still deployed, and the local .debs some origin still requests. Everything else
+/// that are still deployed, and the local .debs some origin still requests (layered or as a replacement). Everything else
 /// under those prefixes goes, so the cache does not grow without bound.
 enum LayerRefs {
     static let basePrefix = "aptostree/base/"
@@ -31,7 +31,7 @@ enum LayerRefs {
             try repo.setRef(ref, to: nil)
         }
         let requestedLocal = Set(deployments.flatMap { d in
-            (d.origin.map(OriginCodec.decode)?.requestedLocalPackages ?? []).map(LocalPackages.sha256(ofEntry:))
+            d.origin.map(OriginCodec.decode).map { ($0.requestedLocalPackages + $0.overrideReplaceLocal).map(LocalPackages.sha256(ofEntry:)) } ?? []
         })
         for (ref, _) in try repo.refs(prefix: LocalPackages.refPrefix)
         where !requestedLocal.contains(String(ref.dropFirst(LocalPackages.refPrefix.count))) {

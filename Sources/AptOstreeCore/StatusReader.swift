@@ -9,9 +9,9 @@ public struct StatusReader {
         public static let clientLayer = "aptostree.clientlayer"
         /// The packages layered (name list).
         public static let packages = "aptostree.packages"
-        /// Base packages removed.
+        /// Base packages removed, as the base had them (`a(sss)`).
         public static let removedBasePackages = "aptostree.removed-base-packages"
-        /// Base packages replaced by local packages.
+        /// Base packages replaced by local packages, as the layer has them (`a(sss)`).
         public static let replacedBasePackages = "aptostree.replaced-base-packages"
     }
 
@@ -66,8 +66,12 @@ public struct StatusReader {
             s.baseVersion = base.version
             s.baseTimestamp = base.timestamp
             s.packages = commit.metadataStrings(MetaKey.packages) ?? []
-            s.baseRemovals = commit.metadataStrings(MetaKey.removedBasePackages) ?? []
-            s.baseLocalReplacements = commit.metadataStrings(MetaKey.replacedBasePackages) ?? []
+            s.baseRemovals = commit.packages(MetaKey.removedBasePackages)
+            let replaced = commit.packages(MetaKey.replacedBasePackages)
+            if !replaced.isEmpty {
+                let old = Dictionary((base.packageList ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+                s.baseLocalReplacements = replaced.compactMap { p in old[p.name].map { PackageReplacement(from: $0, to: p) } }
+            }
         }
         // A newer commit on the origin's ref (pulled but not deployed) shows as pending.
         if request.overrideCommit == nil, let ref = request.refspec,

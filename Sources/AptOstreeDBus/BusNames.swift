@@ -67,6 +67,11 @@ public enum Introspection {
               <arg type="a{sv}" name="options" direction="in"/>
               <arg type="s" name="transaction_address" direction="out"/>
             </method>
+            <method name="OverrideChange">
+              <arg type="a{sv}" name="request" direction="in"/>
+              <arg type="a{sv}" name="options" direction="in"/>
+              <arg type="s" name="transaction_address" direction="out"/>
+            </method>
             <method name="RefreshMd">
               <arg type="a{sv}" name="options" direction="in"/>
               <arg type="s" name="transaction_address" direction="out"/>

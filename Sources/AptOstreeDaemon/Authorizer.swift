@@ -14,6 +14,7 @@ public struct Authorizer: Sendable {
         "ModifyKernelArgs": "bootconfig",
         "Cleanup": "cleanup",
         "PkgChange": "install-uninstall-packages",
+        "OverrideChange": "override",
         "RefreshMd": "repo-refresh",
         "UpgradeSystem": "upgrade",
         "Rebase": "rebase",

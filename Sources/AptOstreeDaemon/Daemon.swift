@@ -302,9 +302,17 @@ public final class Daemon: @unchecked Sendable {
             work = { p in _ = try engine.kargs(options, request, progress: p) }
         case "PkgChange":
             let request = try PackageChangeRequest(json: argumentJSON(params, 0))
+            if request.changesOverrides { throw AptOstreeError(.invalidArgument, "PkgChange: base package overrides go through OverrideChange") }
             title = request.uninstall.isEmpty ? "install \(request.install.joined(separator: " "))"
                 : request.install.isEmpty ? "uninstall \(request.uninstall.joined(separator: " "))"
                 : "install \(request.install.joined(separator: " ")) uninstall \(request.uninstall.joined(separator: " "))"
+            work = { p in _ = try engine.changePackages(options, request, progress: p) }
+        case "OverrideChange":
+            let request = try PackageChangeRequest(json: argumentJSON(params, 0))
+            guard request.changesOverrides else { throw AptOstreeError(.invalidArgument, "OverrideChange: the request changes no override") }
+            title = "override" + (request.overrideRemove.isEmpty ? "" : " remove \(request.overrideRemove.joined(separator: " "))")
+                + (request.overrideReplace.isEmpty ? "" : " replace \(request.overrideReplace.joined(separator: " "))")
+                + (request.overrideResetAll ? " reset --all" : request.overrideReset.isEmpty ? "" : " reset \(request.overrideReset.joined(separator: " "))")
             work = { p in _ = try engine.changePackages(options, request, progress: p) }
         case "UpgradeSystem", "Rebase":
             let request = try UpgradeRequest(json: argumentJSON(params, 0))

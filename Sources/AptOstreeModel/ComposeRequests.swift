@@ -77,6 +77,14 @@ public struct PackageChangeRequest: Sendable, Equatable {
     public var cacheOnly = false
     /// Download, change nothing else.
     public var downloadOnly = false
+    /// `override remove`: base packages to take out.
+    public var overrideRemove: [String] = []
+    /// `override replace`: paths of local .debs, or `NAME=VERSION` from the apt sources.
+    public var overrideReplace: [String] = []
+    /// `override reset`: packages whose overrides go.
+    public var overrideReset: [String] = []
+    /// `override reset --all`.
+    public var overrideResetAll = false
 
     public init(install: [String] = [], uninstall: [String] = []) {
         self.install = install
@@ -87,7 +95,14 @@ public struct PackageChangeRequest: Sendable, Equatable {
     public var json: JSONValue {
         .object(["install": .strings(install), "uninstall": .strings(uninstall), "dry-run": .bool(dryRun),
                  "idempotent": .bool(idempotent), "allow-inactive": .bool(allowInactive),
-                 "cache-only": .bool(cacheOnly), "download-only": .bool(downloadOnly)])
+                 "cache-only": .bool(cacheOnly), "download-only": .bool(downloadOnly),
+                 "override-remove": .strings(overrideRemove), "override-replace": .strings(overrideReplace),
+                 "override-reset": .strings(overrideReset), "override-reset-all": .bool(overrideResetAll)])
+    }
+
+    /// Whether the request changes base packages (the `override` polkit action).
+    public var changesOverrides: Bool {
+        !overrideRemove.isEmpty || !overrideReplace.isEmpty || !overrideReset.isEmpty || overrideResetAll
     }
 
     /// Reads the JSON form; wrong types are an error.
@@ -104,6 +119,10 @@ public struct PackageChangeRequest: Sendable, Equatable {
         allowInactive = json["allow-inactive"]?.boolValue ?? false
         cacheOnly = json["cache-only"]?.boolValue ?? false
         downloadOnly = json["download-only"]?.boolValue ?? false
+        overrideRemove = try strings("override-remove")
+        overrideReplace = try strings("override-replace")
+        overrideReset = try strings("override-reset")
+        overrideResetAll = json["override-reset-all"]?.boolValue ?? false
     }
 }
 

@@ -12,6 +12,15 @@ public struct InstalledPackage: Sendable, Equatable, Hashable {
 
     /// `name version arch` (what `db list` prints).
     public var line: String { "\(name) \(version) \(architecture)" }
+
+    /// `[name, version, architecture]`, the JSON form of status and `db list`.
+    public var json: JSONValue { .array([.string(name), .string(version), .string(architecture)]) }
+
+    /// Reads the JSON form.
+    public init?(json: JSONValue) {
+        guard let n = json[0]?.stringValue, let v = json[1]?.stringValue, let a = json[2]?.stringValue else { return nil }
+        self.init(name: n, version: v, architecture: a)
+    }
 }
 
 /// The package list of one commit.
@@ -135,7 +144,7 @@ extension PackageList {
     /// The JSON form (the bus carries it as text, like status).
     public var json: JSONValue {
         var o: [String: JSONValue] = ["checksum": .string(checksum),
-                                      "packages": .array(packages.map { .array([.string($0.name), .string($0.version), .string($0.architecture)]) })]
+                                      "packages": .array(packages.map(\.json))]
         if let version { o["version"] = .string(version) }
         return .object(o)
     }
@@ -145,9 +154,19 @@ extension PackageList {
         guard let c = json["checksum"]?.stringValue, let list = json["packages"]?.arrayValue else {
             throw AptOstreeError(.failed, "Malformed package list")
         }
-        self.init(checksum: c, version: json["version"]?.stringValue, packages: list.compactMap { p in
-            guard let n = p[0]?.stringValue, let v = p[1]?.stringValue, let a = p[2]?.stringValue else { return nil }
-            return InstalledPackage(name: n, version: v, architecture: a)
-        })
+        self.init(checksum: c, version: json["version"]?.stringValue, packages: list.compactMap(InstalledPackage.init(json:)))
+    }
+}
+
+/// A base package replaced by another version (`override replace`).
+public struct PackageReplacement: Sendable, Equatable {
+    /// As the base has it.
+    public var from: InstalledPackage
+    /// As the deployment has it.
+    public var to: InstalledPackage
+
+    public init(from: InstalledPackage, to: InstalledPackage) {
+        self.from = from
+        self.to = to
     }
 }

@@ -25,8 +25,11 @@ extension DeploymentStatus {
                   unlocked: j["unlocked"]?.stringValue ?? "none", request: request)
         containerImageReference = request.containerImageReference
         packages = strs("packages")
-        baseRemovals = strs("base-removals")
-        baseLocalReplacements = strs("base-local-replacements")
+        baseRemovals = j["base-removals"]?.arrayValue?.compactMap(InstalledPackage.init(json:)) ?? []
+        baseLocalReplacements = j["base-local-replacements"]?.arrayValue?.compactMap { pair in
+            guard let to = pair[0].flatMap(InstalledPackage.init(json:)), let from = pair[1].flatMap(InstalledPackage.init(json:)) else { return nil }
+            return PackageReplacement(from: from, to: to)
+        } ?? []
         kernelArgs = strs("kernel-args")
         baseChecksum = j["base-checksum"]?.stringValue
         baseVersion = j["base-version"]?.stringValue

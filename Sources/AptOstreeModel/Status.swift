@@ -29,10 +29,10 @@ public struct DeploymentStatus: Equatable, Sendable {
     public var request: Origin
     /// Packages actually layered (from commit metadata).
     public var packages: [String] = []
-    /// Base packages actually removed.
-    public var baseRemovals: [String] = []
+    /// Base packages actually removed (as the base has them).
+    public var baseRemovals: [InstalledPackage] = []
     /// Base packages actually replaced by local packages.
-    public var baseLocalReplacements: [String] = []
+    public var baseLocalReplacements: [PackageReplacement] = []
     /// The kernel command line of the boot entry.
     public var kernelArgs: [String] = []
     /// For layered deployments: the base commit and its version and timestamp.
@@ -87,8 +87,8 @@ public struct DeploymentStatus: Equatable, Sendable {
             "requested-base-local-replacements": .strings(request.overrideReplaceLocal),
             "requested-base-remote-replacements": .strings(request.overrideReplace),
             "packages": .strings(packages),
-            "base-removals": .strings(baseRemovals),
-            "base-local-replacements": .strings(baseLocalReplacements),
+            "base-removals": .array(baseRemovals.map(\.json)),
+            "base-local-replacements": .array(baseLocalReplacements.map { .array([$0.to.json, $0.from.json]) }),
             "regenerate-initramfs": .bool(request.regenerateInitramfs),
             "initramfs-args": .strings(request.initramfsArgs),
             "initramfs-etc": .strings(request.initramfsEtc),

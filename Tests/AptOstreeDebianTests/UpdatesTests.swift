@@ -69,6 +69,8 @@ private func deploymentsFingerprint(_ s: TestSysroot) throws -> String {
 
         let s = try ComposedBase.sysroot(sources: debs.sourceLine)
         #expect(try s.direct(["install", "aot-lib"]).status == 0)
+        // A base package removed by an override: applied again onto every new base.
+        #expect(try s.direct(["override", "remove", "ca-certificates"]).status == 0)
         // Remotes through libostree.
         #expect(try s.direct(["remote", "add", "srv", url, "--no-gpg-verify"]).status == 0)
         #expect(try s.direct(["remote", "list", "-u"]).stdout == "srv  \(url)\n")
@@ -81,6 +83,7 @@ private func deploymentsFingerprint(_ s: TestSysroot) throws -> String {
         #expect(rebase.status == 0, "\(rebase.stdout)\(rebase.stderr)")
         var d = try s.deploymentPath()
         #expect(read(d + "/usr/share/aot-update/v1") == "12.90\n" && read(d + "/usr/share/aot-lib/marker") == "lib\n")
+        #expect(!FileManager.default.fileExists(atPath: d + "/usr/share/ca-certificates"))
         var top = try #require(try s.deployments().first)
         #expect(top["base-checksum"] as? String == v1 && top["requested-packages"] as? [String] == ["aot-lib"])
         #expect(top["origin"] as? String == "srv:\(branch)")
@@ -104,8 +107,10 @@ private func deploymentsFingerprint(_ s: TestSysroot) throws -> String {
         #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
         d = try s.deploymentPath()
         #expect(read(d + "/usr/share/aot-update/v2") == "12.91\n" && read(d + "/usr/share/aot-lib/marker") == "lib\n")
+        #expect(!FileManager.default.fileExists(atPath: d + "/usr/share/ca-certificates"))
         top = try #require(try s.deployments().first)
         #expect(top["base-checksum"] as? String == v2 && top["version"] as? String == "12.91")
+        #expect((top["base-removals"] as? [[String]])?.first?.first == "ca-certificates")
         #expect(try s.deployments()[1]["base-checksum"] as? String == v1)
 
         // Bad input: clear errors, nothing changed.
@@ -126,7 +131,9 @@ private func deploymentsFingerprint(_ s: TestSysroot) throws -> String {
         #expect(reset.status == 0, "\(reset.stderr)")
         top = try #require(try s.deployments().first)
         #expect(top["checksum"] as? String == v2 && (top["requested-packages"] as? [String])?.isEmpty == true)
+        #expect((top["requested-base-removals"] as? [String])?.isEmpty == true)
         #expect(read(try s.deploymentPath() + "/usr/share/aot-lib/marker") == nil)
+        #expect(FileManager.default.fileExists(atPath: try s.deploymentPath() + "/usr/share/ca-certificates"))
         #expect(try s.direct(["remote", "delete", "srv"]).status == 0)
         #expect(try s.direct(["remote", "list"]).stdout.isEmpty)
     }
@@ -150,9 +157,16 @@ private func deploymentsFingerprint(_ s: TestSysroot) throws -> String {
         let v2 = try commitUpdate(repo: repo, from: branch, branch: branch, version: "12.81", marker: "d2")
         let check = try d.cli(["upgrade", "--check"])
         #expect(check.status == 0 && check.stdout.contains("Update available: 12.81"), "\(check.stdout)\(check.stderr)")
+        // Overrides need polkit's override action, not install's.
+        let refused = try d.cli(["override", "remove", "ca-certificates"], uid: 65534)
+        #expect(refused.status == 1 && refused.stderr.contains("org.debian.aptostree1.override"), "\(refused.stderr)")
+        let removed = try d.cli(["override", "remove", "ca-certificates"])
+        #expect(removed.status == 0, "\(removed.stdout)\(removed.stderr)")
         let up = try d.cli(["upgrade"])
         #expect(up.status == 0, "\(up.stderr)")
-        #expect(try s.deployments().first?["checksum"] as? String == v2)
+        #expect(try s.deployments().first?["base-checksum"] as? String == v2)
+        #expect(try s.deployments().first?["requested-base-removals"] as? [String] == ["ca-certificates"])
+        #expect(!FileManager.default.fileExists(atPath: try s.deploymentPath() + "/usr/share/ca-certificates"))
         #expect(try d.cli(["upgrade", "--check"]).status == 77)
         #expect(try d.log().contains("upgrade"))
     }

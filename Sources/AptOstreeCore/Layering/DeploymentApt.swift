@@ -163,50 +163,76 @@ public struct DeploymentApt: Sendable {
         }
     }
 
-    /// What apt would install for `packages` (names, `name=version`, or paths of local .debs)
-    /// on top of the status file: its own resolution, with the reasons it gives on failure.
-    public func plan(_ packages: [String]) throws -> [Planned] {
+    /// What apt decided: the packages it installs (new, upgraded or downgraded), their
+    /// files (after a download), and the installed packages it removes.
+    public struct Resolution: Sendable, Equatable {
+        public var planned: [Planned] = []
+        public var debs: [String] = []
+        public var removed: [String] = []
+    }
+
+    /// Options every resolution takes: an explicit version or local .deb may be older than
+    /// the base's (override replace); removals are allowed and checked by the caller.
+    static let resolveOptions = ["--allow-downgrades"]
+
+    /// What apt would do for `packages` (names, `name=version`, `name-` to remove, or paths
+    /// of local .debs) on top of the status file: its own resolution, with the reasons it
+    /// gives on failure.
+    public func plan(_ packages: [String]) throws -> Resolution {
         try writeConfig()
-        var planned: [Planned] = [], errors: [String] = []
-        let status = try Subprocess.run(["apt-get", "-s", "-q", "install", "--no-remove"] + packages,
+        var r = Resolution(), errors: [String] = []
+        let status = try Subprocess.run(["apt-get", "-s", "-q", "install"] + Self.resolveOptions + packages,
                                         environment: environment, tailLines: 20, allowFailure: true) { line in
-            // "Inst NAME (VERSION RELEASE [ARCH])"
-            if line.hasPrefix("Inst ") {
-                let f = line.split(separator: " ")
+            // "Inst NAME [OLD] (VERSION RELEASE [ARCH])", "Remv NAME [VERSION]"
+            if line.hasPrefix("Inst "), let open = line.firstIndex(of: "(") {
+                let name = line.dropFirst(5).prefix(while: { $0 != " " })
+                let inside = line[line.index(after: open)...]
+                let version = inside.prefix(while: { $0 != " " && $0 != ")" })
                 let arch = line.split(separator: "[").last.map { String($0.prefix(while: { $0 != "]" })) } ?? architecture
-                if f.count >= 3 { planned.append(Planned(name: String(f[1]), version: String(f[2].dropFirst()), architecture: arch)) }
+                r.planned.append(Planned(name: String(name), version: String(version), architecture: arch))
+            } else if line.hasPrefix("Remv ") {
+                r.removed.append(String(line.dropFirst(5).prefix(while: { $0 != " " })))
             } else if line.hasPrefix("E: ") || line.hasPrefix(" "), let text = Self.errorText(line) {
                 errors.append(text)
             }
         }
         if status != 0 { throw Self.resolutionError(errors, packages) }
-        return planned
+        return r
     }
 
-    /// Resolves and downloads in one apt run (what a real install does; `plan` is for
-    /// --dry-run): the packages apt will install, with their files. apt's "NEW packages"
-    /// list with versions is the plan; the files are in the cache (or where a file: source
-    /// or a local .deb has them).
+    /// Resolves and downloads in one apt run (what a real change does; `plan` is for
+    /// --dry-run): apt's lists of new, upgraded, downgraded and removed packages with their
+    /// versions are the plan; the files are in the cache (or where a file: source or a local
+    /// .deb has them).
     public func planAndDownload(_ packages: [String], localDebs: [String: String] = [:],
-                                progress: ProgressSink) throws -> (planned: [Planned], debs: [String]) {
+                                progress: ProgressSink) throws -> Resolution {
         try writeConfig()
         var local: [String: String] = [:]
         if try sourcesText().contains("file:") {
-            try Subprocess.run(["apt-get", "-qq", "--print-uris", "--no-remove", "install"] + packages, environment: environment,
+            try Subprocess.run(["apt-get", "-qq", "--print-uris", "install"] + Self.resolveOptions + packages, environment: environment,
                                allowFailure: true) { line in
                 let f = line.split(separator: " ")
                 guard f.count >= 2, f[0].hasPrefix("'file:") else { return }
                 local[String(f[1])] = String(f[0].dropFirst(6).dropLast()).removingPercentEncoding
             }
         }
-        var entries: [String] = [], errors: [String] = [], inNew = false
-        let status = try Subprocess.run(["apt-get", "-q", "-y", "-o", "APT::Get::Show-Versions=true", "--download-only",
-                                         "--no-remove", "install"] + packages,
+        var installs: [String] = [], removals: [String] = [], errors: [String] = []
+        var section: Int = 0 // 0 none, 1 installs, 2 removals
+        let status = try Subprocess.run(["apt-get", "-q", "-y", "-o", "APT::Get::Show-Versions=true", "--download-only", "install"]
+                                        + Self.resolveOptions + packages,
                                         environment: environment, tailLines: 20, allowFailure: true) { line in
-            if line.hasPrefix("The following NEW packages will be installed") { inNew = true; return }
-            if inNew {
-                if line.hasPrefix("  ") { entries.append(line); return }
-                inNew = false
+            if line.hasPrefix("The following ") {
+                section = line.hasSuffix("will be REMOVED:") ? 2
+                    : (line.contains("NEW packages will be installed") || line.hasSuffix("will be upgraded:")
+                       || line.hasSuffix("will be DOWNGRADED:")) ? 1 : 0
+                return
+            }
+            if section != 0 {
+                if line.hasPrefix("  ") {
+                    if section == 1 { installs.append(line) } else { removals.append(line) }
+                    return
+                }
+                section = 0
             }
             if line.hasPrefix("Get:") { progress.message("  " + line) }
             if line.hasPrefix("E: ") || (line.hasPrefix(" ") && !line.hasPrefix("  ")), let text = Self.errorText(line) {
@@ -214,21 +240,17 @@ public struct DeploymentApt: Sendable {
             }
         }
         if status != 0 { throw Self.resolutionError(errors, packages) }
-        // "  name (version) name2:arch (version) ..."
-        let words = entries.joined(separator: " ").split(separator: " ").map(String.init)
-        var planned: [Planned] = [], debs: [String] = []
-        var i = 0
-        while i + 1 < words.count {
-            let nameArch = words[i].split(separator: ":", maxSplits: 1).map(String.init)
-            let version = String(words[i + 1].dropFirst().dropLast())
-            i += 2
-            let name = nameArch[0]
+        var r = Resolution()
+        r.removed = Self.listedPackages(removals).map { $0.name.split(separator: ":").first.map(String.init) ?? $0.name }
+        for (nameArch, version) in Self.listedPackages(installs) {
+            let parts = nameArch.split(separator: ":", maxSplits: 1).map(String.init)
+            let name = parts[0]
             if let given = localDebs[name] {
-                planned.append(Planned(name: name, version: version, architecture: architecture))
-                debs.append(given)
+                r.planned.append(Planned(name: name, version: version, architecture: architecture))
+                r.debs.append(given)
                 continue
             }
-            let arches = nameArch.count > 1 ? [nameArch[1]] : [architecture, "all"]
+            let arches = parts.count > 1 ? [parts[1]] : [architecture, "all"]
             guard let (arch, path) = arches.lazy.compactMap({ a -> (String, String)? in
                 let file = Planned(name: name, version: version, architecture: a).fileName
                 if let l = local[file] { return (a, l) }
@@ -237,10 +259,52 @@ public struct DeploymentApt: Sendable {
             }).first else {
                 throw AptOstreeError(.failed, "apt did not download \(name) \(version)")
             }
-            planned.append(Planned(name: name, version: version, architecture: arch))
-            debs.append(path)
+            r.planned.append(Planned(name: name, version: version, architecture: arch))
+            r.debs.append(path)
         }
-        return (planned, debs)
+        return r
+    }
+
+    /// The entries of apt's package lists with versions (APT::Get::Show-Versions):
+    /// `name (version)` or `name (old => new)`, one or more per line; a purge mark `*` goes.
+    static func listedPackages(_ lines: [String]) -> [(name: String, version: String)] {
+        var out: [(String, String)] = []
+        var rest = Substring(lines.joined(separator: " "))
+        while true {
+            rest = rest.drop(while: { $0 == " " })
+            guard !rest.isEmpty else { break }
+            let name = rest.prefix(while: { $0 != " " && $0 != "(" })
+            rest = rest.dropFirst(name.count).drop(while: { $0 == " " })
+            var version = ""
+            if rest.first == "(" {
+                let inside = rest.dropFirst().prefix(while: { $0 != ")" })
+                rest = rest.dropFirst(inside.count + 2)
+                version = inside.split(separator: " ").last.map(String.init) ?? ""
+            }
+            var n = String(name)
+            if n.hasSuffix("*") { n.removeLast() }
+            if !n.isEmpty { out.append((n, version)) }
+        }
+        return out
+    }
+
+    /// Downloads `name` at exactly `version` from the sources into `folder` (apt-get
+    /// download); returns the file's path.
+    public func download(name: String, version: String, into folder: String, progress: ProgressSink) throws -> String {
+        try writeConfig()
+        var errors: [String] = []
+        progress.message("Downloading \(name) \(version)")
+        let status = try Subprocess.run(["sh", "-c", "cd \"$1\" && shift && exec apt-get -q download \"$@\"", "sh", folder, "\(name)=\(version)"],
+                                        environment: environment, allowFailure: true) { line in
+            if line.hasPrefix("E: "), let text = Self.errorText(line) { errors.append(text) }
+        }
+        if status != 0 {
+            throw AptOstreeError(.notFound, "Cannot download \(name)=\(version): " + (errors.isEmpty ? "apt-get download exited with status \(status)" : errors.joined(separator: "; ")))
+        }
+        guard let file = try FileText.entries(of: folder).first(where: { $0.hasPrefix(name + "_") && $0.hasSuffix(".deb") }) else {
+            throw AptOstreeError(.failed, "apt-get download left no file for \(name)=\(version)")
+        }
+        return folder + "/" + file
     }
 }
 

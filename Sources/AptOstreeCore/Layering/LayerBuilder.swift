@@ -24,13 +24,15 @@ struct LayerBuilder {
     let repoPath: String
     let progress: ProgressSink
 
-    /// Installs `debs` (paths) onto `base` and commits the layer; returns its checksum.
-    /// `requested` names go into the metadata. The
+    /// Purges `removals` from `base`, installs `debs` (paths) onto it and commits the layer;
+    /// returns its checksum. `requested` names go into the metadata, and so do the base
+    /// packages removed and those `replacing` names that changed version. The
     /// scratch folder (in the repo's tmp, so the checkout can hard-link) goes on every way out.
     /// `baseDeployment`, the folder of a deployment of exactly `base`, serves as the lower
     /// layer when there is one (it is a hard-link checkout of the same commit already, and
     /// the sandbox never sees its /etc): no checkout to make and remove.
-    func build(base: String, baseDeployment: String?, debs: [String], requested: [String]) throws -> String {
+    func build(base: String, baseDeployment: String?, debs: [String], removals: [String] = [],
+               replacing: Set<String> = [], requested: [String]) throws -> String {
         let scratch = try makeTemporaryDirectory(under: repoPath + "/tmp")
         let lower = baseDeployment ?? scratch + "/lower", upper = scratch + "/upper", work = scratch + "/work"
         let merged = scratch + "/merged", varDir = scratch + "/var", debDir = scratch + "/debs"
@@ -63,11 +65,14 @@ struct LayerBuilder {
         }
         binds += ["--ro-bind", debDir, "/run/apt-ostree-debs"]
         try FS.writeFile(merged + "/usr/sbin/policy-rc.d", "#!/bin/sh\n# apt-ostree: no service starts while layering\nexit 101\n", mode: 0o755)
-        progress.message("Running dpkg on \(debs.count) package\(debs.count == 1 ? "" : "s") in a sandbox")
-        try Sandbox(root: merged, binds: binds).run(
-            ["sh", "-c", "exec dpkg --log=/dev/null --force-confdef --force-confold --install /run/apt-ostree-debs/*.deb"],
-            what: "dpkg") { line in
-            if line.hasPrefix("Setting up ") || line.hasPrefix("Unpacking ") || line.hasPrefix("dpkg: ") {
+        progress.message("Running dpkg on \(debs.count + removals.count) package\(debs.count + removals.count == 1 ? "" : "s") in a sandbox")
+        // Removals first (apt checked nothing left depends on them), then the installs.
+        var script = "set -e\n"
+        if !removals.isEmpty { script += "dpkg --log=/dev/null --purge \"$@\"\n" }
+        if !debs.isEmpty { script += "dpkg --log=/dev/null --force-confdef --force-confold --install /run/apt-ostree-debs/*.deb\n" }
+        try Sandbox(root: merged, binds: binds).run(["sh", "-c", script, "sh"] + removals, what: "dpkg") { line in
+            if line.hasPrefix("Setting up ") || line.hasPrefix("Unpacking ") || line.hasPrefix("Removing ")
+                || line.hasPrefix("Purging ") || line.hasPrefix("dpkg: ") {
                 progress.message("  " + line)
             }
         }
@@ -94,6 +99,15 @@ struct LayerBuilder {
         metadata[StatusReader.MetaKey.clientLayer] = .bool(true)
         metadata[StatusReader.MetaKey.packages] = .strings(requested)
         metadata[ComposeTree.MetaKey.packageList] = .packageList(packages)
+        // What happened to the base's packages, for status.
+        let basePackages = try repo.loadCommit(base).packageList ?? []
+        let after = Dictionary(packages.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let removed = basePackages.filter { removals.contains($0.name) && after[$0.name] == nil }
+        let replaced = basePackages.compactMap { p in
+            replacing.contains(p.name) ? after[p.name].flatMap { $0.version != p.version ? $0 : nil } : nil
+        }
+        if !removed.isEmpty { metadata[StatusReader.MetaKey.removedBasePackages] = .packageList(removed) }
+        if !replaced.isEmpty { metadata[StatusReader.MetaKey.replacedBasePackages] = .packageList(replaced) }
         if let v = baseCommit.version { metadata["version"] = .string(v) }
         if let k = baseCommit.metadataString("ostree.linux") { metadata["ostree.linux"] = .string(k) }
         if let b = baseCommit.metadataBool("ostree.bootable") { metadata["ostree.bootable"] = .bool(b) }

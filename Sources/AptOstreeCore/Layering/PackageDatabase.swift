@@ -81,6 +81,11 @@ extension Commit {
     public var packageList: [InstalledPackage]? {
         metadataStringTriples(ComposeTree.MetaKey.packageList)?.map { InstalledPackage(name: $0[0], version: $0[1], architecture: $0[2]) }
     }
+
+    /// A package list kept under `key` (`a(sss)`); empty when there is none.
+    func packages(_ key: String) -> [InstalledPackage] {
+        metadataStringTriples(key)?.map { InstalledPackage(name: $0[0], version: $0[1], architecture: $0[2]) } ?? []
+    }
 }
 
 extension MetadataValue {

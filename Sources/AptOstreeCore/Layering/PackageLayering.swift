@@ -83,60 +83,142 @@ public struct PackageLayering {
             }
             requested.append(name)
         }
-        if requested == origin.requestedPackages && requestedLocal == origin.requestedLocalPackages {
+        // Overrides of base packages (rpm-ostree's `override`), checked against the base.
+        var removals = origin.overrideRemove
+        var replaceLocal = origin.overrideReplaceLocal
+        let scratch = try makeTemporaryDirectory(under: context.varDirectory(osname: osname) + "/tmp")
+        defer { try? FS.remove(scratch) }
+        if request.changesOverrides {
+            let baseList = Dictionary((baseCommit.packageList ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            func overrideOf(_ name: String) -> String? {
+                if removals.contains(name) { return "removed" }
+                return replaceLocal.contains { LocalPackages.name(ofEntry: $0) == name } ? "replaced" : nil
+            }
+            if request.overrideResetAll {
+                removals = []
+                replaceLocal = []
+            }
+            for name in request.overrideReset {
+                let before = removals.count + replaceLocal.count
+                removals.removeAll { $0 == name }
+                replaceLocal.removeAll { LocalPackages.name(ofEntry: $0) == name }
+                if before == removals.count + replaceLocal.count && !request.idempotent && !request.overrideResetAll {
+                    throw AptOstreeError(.notFound, "No override for package '\(name)'")
+                }
+            }
+            if !request.overrideRemove.isEmpty {
+                let fields = try baseStatusFields(base: base, repo: repo)
+                for name in request.overrideRemove {
+                    guard Treefile.isPackageName(name) else { throw AptOstreeError(.invalidArgument, "'\(name)' is not a Debian package name") }
+                    guard baseList[name] != nil else {
+                        throw AptOstreeError(.notFound, "Package '\(name)' is not in the base" + (requested.contains(name) ? "; it is layered: use 'apt-ostree uninstall \(name)'" : ""))
+                    }
+                    if let kind = overrideOf(name) {
+                        if kind == "removed" && request.idempotent { continue }
+                        throw AptOstreeError(.invalidArgument, "Package '\(name)' is already \(kind) by an override; use 'apt-ostree override reset \(name)' first")
+                    }
+                    if let f = fields[name], f["Essential"] == "yes" || f["Protected"] == "yes" {
+                        throw AptOstreeError(.invalidArgument, "Package '\(name)' is \(f["Essential"] == "yes" ? "essential" : "protected") in the base; apt-ostree does not remove it")
+                    }
+                    removals.append(name)
+                }
+            }
+            for arg in request.overrideReplace {
+                let deb: LocalPackages.Deb
+                if arg.hasSuffix(".deb") || arg.contains("/") {
+                    deb = try LocalPackages.inspect(FS.absolute(arg))
+                } else if let eq = arg.firstIndex(of: "="), Treefile.isPackageName(String(arg[..<eq])), arg.index(after: eq) < arg.endIndex {
+                    // rpm-ostree's "freeze": that exact version is fetched now and kept like a local package.
+                    let apt = try aptFor(src: src, base: base, repo: repo)
+                    if !request.cacheOnly { try apt.updateIfStale(progress: progress) }
+                    let path = try apt.download(name: String(arg[..<eq]), version: String(arg[arg.index(after: eq)...]),
+                                                into: scratch, progress: progress)
+                    deb = try LocalPackages.inspect(path)
+                } else {
+                    throw AptOstreeError(.invalidArgument, "'\(arg)' is neither a .deb file nor NAME=VERSION")
+                }
+                guard let old = baseList[deb.name] else {
+                    throw AptOstreeError(.notFound, "Package '\(deb.name)' is not in the base; use 'apt-ostree install \(arg)' to add it")
+                }
+                if replaceLocal.contains(deb.originEntry) && request.idempotent { continue }
+                if let kind = overrideOf(deb.name) {
+                    throw AptOstreeError(.invalidArgument, "Package '\(deb.name)' is already \(kind) by an override; use 'apt-ostree override reset \(deb.name)' first")
+                }
+                if old.version == deb.version && old.architecture == deb.architecture {
+                    throw AptOstreeError(.invalidArgument, "Package '\(deb.name)' is already at version \(deb.version) in the base")
+                }
+                newLocal.append(deb)
+                replaceLocal.append(deb.originEntry)
+            }
+        }
+        if requested == origin.requestedPackages && requestedLocal == origin.requestedLocalPackages
+            && removals == origin.overrideRemove && replaceLocal == origin.overrideReplaceLocal {
             progress.message("No changes.")
             return Result(deployed: false)
         }
         origin.requestedPackages = requested
         origin.requestedLocalPackages = requestedLocal
+        origin.overrideRemove = removals
+        origin.overrideReplaceLocal = replaceLocal
         let result = try deploy(src: src, osname: osname, base: base, origin: origin, newLocal: newLocal, options: request, repo: repo)
-        if result.deployed && requested.isEmpty && requestedLocal.isEmpty { progress.message("No layered packages left.") }
+        if result.deployed && !request.uninstall.isEmpty && requested.isEmpty && requestedLocal.isEmpty { progress.message("No layered packages left.") }
         return result
     }
 
-    /// Deploys `base` with the packages `origin` requests layered on it (none: the base
-    /// itself), and `origin` as the new deployment's origin. The one path install, uninstall,
-    /// upgrade, rebase and reset take. `options` gives dry-run, download-only and cache-only.
+    /// Deploys `base` with the packages `origin` requests layered on it and its overrides
+    /// applied (none: the base itself), and `origin` as the new deployment's origin. The one
+    /// path install, uninstall, override, upgrade, rebase and reset take. `options` gives
+    /// dry-run, download-only and cache-only.
     func deploy(src: Deployment, osname: String, base: String, origin: Origin, newLocal: [LocalPackages.Deb],
                 options request: PackageChangeRequest, repo: Repo) throws -> Result {
         let requested = origin.requestedPackages, requestedLocal = origin.requestedLocalPackages
-        // Resolution and download by apt, against the base's dpkg database.
         let scratch = try makeTemporaryDirectory(under: context.varDirectory(osname: osname) + "/tmp")
         defer { try? FS.remove(scratch) }
         var checksum = base
-        var planned: [DeploymentApt.Planned] = []
         // Refs this change adds; a failed deployment takes them back (refs stay as they were).
         var newRefs: [String] = []
         let store = LocalPackages(repo: repo, repoPath: repoPath)
-        if !requested.isEmpty || !requestedLocal.isEmpty {
+        if origin.hasLayering {
+            // Removals of packages this base no longer has are inactive (kept in the origin).
+            let baseNames = Set((try repo.loadCommit(base).packageList ?? []).map(\.name))
+            let removals = origin.overrideRemove.filter(baseNames.contains)
             let apt = try aptFor(src: src, base: base, repo: repo)
-            // Local packages: the new ones from where they are, the earlier ones from the repo.
+            // Local packages (layered and replacements): the new ones from where they are,
+            // the earlier ones from the repo.
             var localPaths: [String: String] = [:]
-            for entry in requestedLocal {
+            for entry in requestedLocal + origin.overrideReplaceLocal {
                 if let deb = newLocal.first(where: { $0.originEntry == entry }) {
                     localPaths[deb.name] = deb.path
                 } else {
                     localPaths[LocalPackages.name(ofEntry: entry)] = try store.retrieve(entry, scratch: scratch)
                 }
             }
+            let replaced = Set(origin.overrideReplaceLocal.map(LocalPackages.name(ofEntry:)))
             if !request.cacheOnly {
                 try apt.updateIfStale(progress: progress)
             } else if !apt.hasLists {
                 throw AptOstreeError(.failed, "--cache-only: no package lists in \(apt.cache); run 'apt-ostree refresh-md' first")
             }
-            let aptArguments = requested + localPaths.values.sorted()
+            let aptArguments = requested + localPaths.values.sorted() + removals.map { $0 + "-" }
 
-            let count = requested.count + requestedLocal.count
-            var debs: [String] = []
+            var resolution: DeploymentApt.Resolution
             if request.dryRun {
-                planned = try withContext("Resolving") { try apt.plan(aptArguments) }
+                resolution = try withContext("Resolving") { try apt.plan(aptArguments) }
             } else {
-                (planned, debs) = try withContext("Resolving") {
+                resolution = try withContext("Resolving") {
                     try apt.planAndDownload(aptArguments, localDebs: localPaths, progress: progress)
                 }
             }
-            progress.message("Resolved \(count) requested package\(count == 1 ? "" : "s") to \(planned.count) to install")
-            for p in planned { progress.message("  \(p.name) \(p.version)") }
+            // apt may remove only what was asked: anything else is a base package the change would break.
+            let extra = resolution.removed.filter { !removals.contains($0) }
+            if !extra.isEmpty {
+                throw AptOstreeError(.conflict, "This change would also remove base package\(extra.count == 1 ? "" : "s") \(extra.joined(separator: ", ")); "
+                                     + "name \(extra.count == 1 ? "it" : "them") in 'apt-ostree override remove' to go ahead")
+            }
+            let count = requested.count + requestedLocal.count
+            if count > 0 { progress.message("Resolved \(count) requested package\(count == 1 ? "" : "s") to \(resolution.planned.count) to install") }
+            for p in resolution.planned { progress.message("  \(p.name) \(p.version)" + (replaced.contains(p.name) ? " (replacing the base's)" : "")) }
+            for name in removals { progress.message("  removing \(name)") }
             if request.dryRun {
                 progress.message("Exiting because of '--dry-run' option")
                 return Result(deployed: false)
@@ -146,8 +228,9 @@ public struct PackageLayering {
                 return Result(deployed: false)
             }
             try progress.checkpoint()
-            let key = sha256Hex(([Self.formatVersion, base] + planned.map { "\($0.name)=\($0.version)=\($0.architecture)" }.sorted()
-                                 + ["requested"] + requested.sorted() + ["local"] + requestedLocal.sorted()).joined(separator: "\n"))
+            let key = sha256Hex(([Self.formatVersion, base] + resolution.planned.map { "\($0.name)=\($0.version)=\($0.architecture)" }.sorted()
+                                 + ["requested"] + requested.sorted() + ["local"] + requestedLocal.sorted()
+                                 + ["remove"] + removals.sorted() + ["replace"] + origin.overrideReplaceLocal.sorted()).joined(separator: "\n"))
             if let cached = try repo.resolve(Self.layerRefPrefix + key, allowMissing: true) {
                 progress.message("Reusing layer \(cached.prefix(12)) (same base and packages)")
                 checksum = cached
@@ -155,7 +238,8 @@ public struct PackageLayering {
                 let names = requested + requestedLocal.map(LocalPackages.name(ofEntry:))
                 let baseDeployment = context.sysroot.deployments.first { $0.checksum == base }.map(deploymentPath)
                 checksum = try LayerBuilder(repo: repo, repoPath: repoPath, progress: progress)
-                    .build(base: base, baseDeployment: baseDeployment, debs: debs, requested: names)
+                    .build(base: base, baseDeployment: baseDeployment, debs: resolution.debs, removals: removals,
+                           replacing: replaced, requested: names)
                 newRefs.append(Self.layerRefPrefix + key)
                 try repo.setRef(Self.layerRefPrefix + key, to: checksum)
             }
@@ -177,6 +261,16 @@ public struct PackageLayering {
         let all = requested + requestedLocal.map(LocalPackages.name(ofEntry:))
         if !all.isEmpty { progress.message("Layered: \(all.joined(separator: ", "))") }
         return Result(deployed: true)
+    }
+
+    /// The dpkg status stanzas of the base's installed packages, by name.
+    func baseStatusFields(base: String, repo: Repo) throws -> [String: [String: String]] {
+        guard let status = try repo.readFile(commit: base, path: "/usr/lib/sysimage/dpkg/status") else { return [:] }
+        var out: [String: [String: String]] = [:]
+        for stanza in Deb822.parse(status) {
+            if let name = stanza["Package"], stanza["Status"]?.hasSuffix(" installed") == true { out[name] = stanza }
+        }
+        return out
     }
 
     var repoPath: String { (context.options.path == "/" ? "" : context.options.path) + "/ostree/repo" }
