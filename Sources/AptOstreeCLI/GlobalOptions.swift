@@ -54,8 +54,14 @@ public struct GlobalOptions: ParsableArguments {
 struct TerminalProgress: ProgressSink {
     /// Whether stdout is a terminal (a bar redraws in place there).
     let isTerminal = isatty(1) != 0
+    /// Whether a bar is drawn on the current line (the next message starts a new one).
+    nonisolated(unsafe) static var barOpen = false
 
     func message(_ text: String) {
+        if Self.barOpen {
+            print("")
+            Self.barOpen = false
+        }
         print(text)
         fflush(nil)
     }
@@ -63,7 +69,8 @@ struct TerminalProgress: ProgressSink {
     /// A percentage: a redrawn bar on a terminal, a plain line otherwise.
     func percent(_ text: String, _ value: Int) {
         if isTerminal {
-            print("\r" + ProgressBar.render(text, percent: value, width: 30), terminator: value >= 100 ? "\n" : "")
+            print("\r\u{1B}[K" + ProgressBar.render(text, percent: value, width: 30), terminator: value >= 100 ? "\n" : "")
+            Self.barOpen = value < 100
         } else {
             print("\(text) \(value)%")
         }

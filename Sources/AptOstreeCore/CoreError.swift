@@ -8,6 +8,7 @@ extension AptOstreeError {
         let base: AptOstreeError
         switch error {
         case let e as AptOstreeError: base = e
+        case is PullCancelled: base = AptOstreeError(.cancelled, "Cancelled")
         case let e as GLibError: base = AptOstreeError(e.isNotFound ? .notFound : .failed, e.message)
         default: base = AptOstreeError(.failed, "\(error)")
         }

@@ -117,6 +117,10 @@ struct SignalProgress: ProgressSink {
         transaction.emit("Message", aot_tuple_s(text))
     }
 
+    func percent(_ text: String, _ value: Int) {
+        transaction.emit("PercentProgress", aot_tuple_su(text, UInt32(max(0, min(100, value)))))
+    }
+
     func checkpoint() throws {
         if transaction.cancelled.load(ordering: .sequentiallyConsistent) {
             throw AptOstreeError(.cancelled, "Cancelled")

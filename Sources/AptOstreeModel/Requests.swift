@@ -20,9 +20,14 @@ public protocol ProgressSink: Sendable {
     /// Called before each step that cannot be undone; throws `cancelled` when the
     /// transaction was cancelled, so it stops at a safe point.
     func checkpoint() throws
+    /// How far a long step is: a bar on a terminal, a PercentProgress signal on the bus.
+    func percent(_ text: String, _ value: Int)
 }
 
 extension ProgressSink {
+    /// Sinks without a bar print the figure.
+    public func percent(_ text: String, _ value: Int) { message("\(text) \(value)%") }
+
     /// Throws `cancelled` once the process was interrupted (SIGINT/SIGTERM in direct mode).
     public func checkpoint() throws {
         if Interruption.requested != 0 { throw AptOstreeError(.cancelled, "Cancelled") }
@@ -39,6 +44,7 @@ public enum Interruption {
 public struct SilentProgress: ProgressSink {
     public init() {}
     public func message(_ text: String) {}
+    public func percent(_ text: String, _ value: Int) {}
 }
 
 /// `kargs`, in rpm-ostree's terms.

@@ -39,6 +39,7 @@ GVariant *aot_tuple_s (const char *s) { return g_variant_new ("(s)", s); }
 GVariant *aot_tuple_b (gboolean b) { return g_variant_new ("(b)", b); }
 GVariant *aot_tuple_o (const char *path) { return g_variant_new ("(o)", path); }
 GVariant *aot_tuple_bs (gboolean b, const char *s) { return g_variant_new ("(bs)", b, s); }
+GVariant *aot_tuple_su (const char *s, guint32 u) { return g_variant_new ("(su)", s, u); }
 GVariant *aot_tuple_ss (const char *a, const char *b) { return g_variant_new ("(ss)", a, b); }
 GVariant *aot_tuple_sss (const char *a, const char *b, const char *c)
 {

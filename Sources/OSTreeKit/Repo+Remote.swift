@@ -52,36 +52,50 @@ extension Repo {
 
     /// Pulls `refs` from `remote` (HTTP, with the remote's signature checks and static
     /// deltas when the server has them). With `commitOnly`, only the commit objects come
-    /// (enough for metadata: versions and package lists). `progress` gets libostree's status
-    /// line now and then.
-    public func pull(remote: String, refs: [String], commitOnly: Bool = false, progress: ((String) -> Void)? = nil) throws {
+    /// (enough for metadata: versions and package lists). `progress` gets a `PullProgress`
+    /// at most once a second and a summary at the end; `isCancelled` is asked five times a
+    /// second, and a true answer stops the pull (a `PullCancelled` error; what was fetched
+    /// stays in the repo as loose objects, no ref moves).
+    public func pull(remote: String, refs: [String], commitOnly: Bool = false,
+                     progress: ((PullProgress) -> Void)? = nil, isCancelled: (() -> Bool)? = nil) throws {
         var opts: [String: MetadataValue] = ["refs": .strings(refs)]
         if commitOnly { opts["flags"] = .int32(Int32(OSTREE_REPO_PULL_FLAGS_COMMIT_ONLY.rawValue)) }
         let v = makeVardict(opts)
         defer { g_variant_unref(v) }
         // libostree's pull iterates the thread-default main context; on a thread without
         // one that is the global default, which the daemon's main loop owns: give the pull a
-        // context of its own (the progress callback runs there too).
+        // context of its own (the progress callback and the cancel check run there too).
         let context = g_main_context_new()
         g_main_context_push_thread_default(context)
         defer {
             g_main_context_pop_thread_default(context)
             g_main_context_unref(context)
         }
-        let box = ProgressBox(progress)
+        let cancellable = g_cancellable_new()
+        defer { g_object_unref(UnsafeMutableRawPointer(cancellable)) }
+        let box = PullBox(progress: progress, isCancelled: isCancelled, cancellable: cancellable)
         let unmanaged = Unmanaged.passRetained(box)
         defer { unmanaged.release() }
+        var timer: UnsafeMutablePointer<GSource>? = nil
+        if isCancelled != nil {
+            timer = g_timeout_source_new(200)
+            g_source_set_callback(timer, { data in
+                guard let data else { return 0 }
+                let box = Unmanaged<PullBox>.fromOpaque(data).takeUnretainedValue()
+                if box.isCancelled?() == true { g_cancellable_cancel(box.cancellable) }
+                return 1
+            }, unmanaged.toOpaque(), nil)
+            g_source_attach(timer, context)
+        }
+        defer {
+            if let timer {
+                g_source_destroy(timer)
+                g_source_unref(timer)
+            }
+        }
         let asyncProgress = progress == nil ? nil : ostree_async_progress_new_and_connect({ p, data in
             guard let p, let data else { return }
-            let box = Unmanaged<ProgressBox>.fromOpaque(data).takeUnretainedValue()
-            guard let s = ostree_async_progress_get_status(p) else {
-                let fetched = ostree_async_progress_get_uint(p, "fetched"), requested = ostree_async_progress_get_uint(p, "requested")
-                let bytes = ostree_async_progress_get_uint64(p, "bytes-transferred")
-                box.report("Receiving objects: \(fetched)/\(requested), \(bytes / 1000) kB")
-                return
-            }
-            defer { g_free(s) }
-            box.report(String(cString: s))
+            Unmanaged<PullBox>.fromOpaque(data).takeUnretainedValue().report(PullProgress(p))
         }, unmanaged.toOpaque())
         defer {
             if let asyncProgress {
@@ -89,28 +103,143 @@ extension Repo {
                 g_object_unref(UnsafeMutableRawPointer(asyncProgress))
             }
         }
-        try withGError("Pulling \(refs.joined(separator: ", ")) from \(remote)") {
-            ostree_repo_pull_with_options(pointer, remote, v, asyncProgress, nil, $0)
+        do {
+            try withGError("Pulling \(refs.joined(separator: ", ")) from \(remote)") {
+                ostree_repo_pull_with_options(pointer, remote, v, asyncProgress, cancellable, $0)
+            }
+        } catch {
+            if g_cancellable_is_cancelled(cancellable) != 0 { throw PullCancelled() }
+            throw error
         }
-        // libostree's last status line sums the pull up (objects, bytes, seconds).
-        if let asyncProgress, let s = ostree_async_progress_get_status(asyncProgress) {
-            defer { g_free(s) }
-            box.report(String(cString: s), force: true)
-        }
+        if let asyncProgress { box.report(PullProgress(asyncProgress).summary, force: true) }
     }
 }
 
-/// Carries a Swift progress callback through libostree's `user_data`, at most a line a second.
-private final class ProgressBox: @unchecked Sendable {
-    let callback: ((String) -> Void)?
+/// A pull stopped because it was cancelled.
+public struct PullCancelled: Error, CustomStringConvertible {
+    public var description: String { "Pull cancelled" }
+}
+
+/// Where a pull stands, from libostree's progress keys: what is being fetched, how much of
+/// it (`percent` when the total is known), the rate and the time left.
+public struct PullProgress: Sendable, Equatable {
+    public var status = ""
+    public var fetched: UInt32 = 0
+    public var requested: UInt32 = 0
+    public var outstandingMetadataFetches: UInt32 = 0
+    public var bytes: UInt64 = 0
+    public var seconds: Double = 0
+    public var deltaParts: (fetched: UInt32, total: UInt32) = (0, 0)
+    public var deltaBytes: (fetched: UInt64, total: UInt64) = (0, 0)
+    /// A line for the end: set by `summary`.
+    var isSummary = false
+
+    public static func == (a: PullProgress, b: PullProgress) -> Bool { a.text == b.text && a.percent == b.percent }
+
+    public init() {}
+
+    init(_ p: OpaquePointer) {
+        if let s = ostree_async_progress_get_status(p) {
+            status = String(cString: s)
+            g_free(s)
+        }
+        fetched = ostree_async_progress_get_uint(p, "fetched")
+        requested = ostree_async_progress_get_uint(p, "requested")
+        outstandingMetadataFetches = ostree_async_progress_get_uint(p, "outstanding-metadata-fetches")
+        bytes = UInt64(ostree_async_progress_get_uint64(p, "bytes-transferred"))
+        let start = Int64(ostree_async_progress_get_uint64(p, "start-time"))
+        let now = Int64(g_get_monotonic_time())
+        seconds = start == 0 ? 0 : Double(max(0, now - start)) / 1_000_000
+        deltaParts = (ostree_async_progress_get_uint(p, "fetched-delta-parts"), ostree_async_progress_get_uint(p, "total-delta-parts"))
+        deltaBytes = (UInt64(ostree_async_progress_get_uint64(p, "fetched-delta-part-size")),
+                      UInt64(ostree_async_progress_get_uint64(p, "total-delta-part-size")))
+    }
+
+    /// The same figures, as the closing line.
+    var summary: PullProgress {
+        var s = self
+        s.isSummary = true
+        return s
+    }
+
+    /// Bytes a second so far.
+    public var rate: Double { seconds > 0.05 ? Double(bytes) / seconds : 0 }
+
+    /// How far along, when libostree knows the total.
+    public var percent: Int? {
+        if isSummary || !status.isEmpty { return nil }
+        if deltaParts.total > 0, deltaBytes.total > 0 { return Int(min(100, deltaBytes.fetched * 100 / deltaBytes.total)) }
+        if outstandingMetadataFetches == 0, requested > 0 { return Int(min(100, UInt64(fetched) * 100 / UInt64(requested))) }
+        return nil
+    }
+
+    /// Seconds left at the rate so far, when it can be told.
+    public var secondsLeft: Double? {
+        if deltaParts.total > 0, deltaBytes.total > deltaBytes.fetched, rate > 0 {
+            return Double(deltaBytes.total - deltaBytes.fetched) / rate
+        }
+        if deltaParts.total == 0, outstandingMetadataFetches == 0, fetched > 0, requested > fetched {
+            return seconds * Double(requested - fetched) / Double(fetched)
+        }
+        return nil
+    }
+
+    /// One line: `Receiving objects: 450/1000, 3.4 MB at 1.2 MB/s, 0:12 left`.
+    public var text: String {
+        if !status.isEmpty && !isSummary { return status }
+        let rateText = rate > 0 ? " at \(Self.size(UInt64(rate)))/s" : ""
+        if isSummary {
+            let parts = deltaParts.total > 0 ? "\(deltaParts.fetched) delta part\(deltaParts.fetched == 1 ? "" : "s"), " : ""
+            return "Pulled \(parts)\(fetched) object\(fetched == 1 ? "" : "s"), \(Self.size(bytes)) in \(Self.duration(seconds))" + rateText
+        }
+        let left = secondsLeft.map { ", \(Self.duration($0)) left" } ?? ""
+        if deltaParts.total > 0 {
+            return "Receiving delta parts: \(deltaParts.fetched)/\(deltaParts.total), \(Self.size(deltaBytes.fetched))/\(Self.size(deltaBytes.total))\(rateText)\(left)"
+        }
+        if outstandingMetadataFetches > 0 {
+            return "Receiving metadata objects: \(fetched), \(Self.size(bytes))\(rateText)"
+        }
+        return "Receiving objects: \(fetched)/\(requested), \(Self.size(bytes))\(rateText)\(left)"
+    }
+
+    /// SI sizes, as GLib prints them.
+    static func size(_ b: UInt64) -> String {
+        if b < 1000 { return "\(b) bytes" }
+        let units = ["kB", "MB", "GB", "TB"]
+        var v = Double(b) / 1000, i = 0
+        while v >= 1000 && i < units.count - 1 { v /= 1000; i += 1 }
+        let tenths = Int((v * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) \(units[i])"
+    }
+
+    /// `0:07`, `12:30`, `1:02:03`; tenths under ten seconds for a summary.
+    static func duration(_ s: Double) -> String {
+        if s < 10 { return String(Int(s * 10) / 10) + "." + String(Int(s * 10) % 10) + " s" }
+        let t = Int(s.rounded())
+        return t >= 3600 ? "\(t / 3600):" + pad(t / 60 % 60) + ":" + pad(t % 60) : "\(t / 60):" + pad(t % 60)
+    }
+
+    static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+}
+
+/// Carries the Swift callbacks through libostree's `user_data`; progress at most once a second.
+private final class PullBox: @unchecked Sendable {
+    let progress: ((PullProgress) -> Void)?
+    let isCancelled: (() -> Bool)?
+    let cancellable: UnsafeMutablePointer<GCancellable>?
     var last: time_t = 0
     var lastText = ""
-    init(_ callback: ((String) -> Void)?) { self.callback = callback }
-    func report(_ text: String, force: Bool = false) {
+    init(progress: ((PullProgress) -> Void)?, isCancelled: (() -> Bool)?, cancellable: UnsafeMutablePointer<GCancellable>?) {
+        self.progress = progress
+        self.isCancelled = isCancelled
+        self.cancellable = cancellable
+    }
+    func report(_ p: PullProgress, force: Bool = false) {
         let now = time(nil)
+        let text = p.text
         guard force || now != last, text != lastText, !text.isEmpty else { return }
         last = now
         lastText = text
-        callback?(text)
+        progress?(p)
     }
 }

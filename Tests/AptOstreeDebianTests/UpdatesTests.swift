@@ -2,13 +2,46 @@ import AptOstreeTestSupport
 import Foundation
 import Testing
 
-/// A plain HTTP server (python3 -m http.server) over a folder, on a free loopback port.
+/// An HTTP server over a folder on a free loopback port: python3's http.server, which can
+/// also misbehave on requests for repo objects: `drop` answers the ones after the first N
+/// with a truncated body and a closed connection, `slow` waits N seconds before each.
 private final class HTTPServer {
+    enum Fault { case none, drop(after: Int), slow(seconds: Double) }
+    static let script = #"""
+        import http.server, sys, time
+        mode, arg, directory, port = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+        count = 0
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *a, **k): super().__init__(*a, directory=directory, **k)
+            def log_message(self, *a): pass
+            def do_GET(self):
+                global count
+                if '/objects/' in self.path or '/deltas/' in self.path:
+                    count += 1
+                    if mode == 'drop' and count > arg:
+                        self.send_response(200)
+                        self.send_header('Content-Length', '100000')
+                        self.end_headers()
+                        self.wfile.write(b'truncated')
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
+                    if mode == 'slow':
+                        time.sleep(arg)
+                return super().do_GET()
+        http.server.ThreadingHTTPServer(('127.0.0.1', port), Handler).serve_forever()
+        """#
     let child: Child
     let port: Int
-    init(directory: String) throws {
+    init(directory: String, fault: Fault = .none) throws {
         port = Int.random(in: 20000..<60000)
-        child = try Child(["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", directory, String(port)])
+        let (mode, arg): (String, String)
+        switch fault {
+        case .none: (mode, arg) = ("plain", "0")
+        case .drop(let n): (mode, arg) = ("drop", String(n))
+        case .slow(let s): (mode, arg) = ("slow", String(s))
+        }
+        child = try Child(["python3", "-c", Self.script, mode, arg, directory, String(port)])
         for _ in 0..<100 {
             if (try? run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]))?.status == 0 { return }
             Thread.sleep(forTimeInterval: 0.05)
@@ -216,5 +249,76 @@ private func deploymentsFingerprint(_ s: TestSysroot) throws -> String {
         let missing = try s.direct(["remote", "add", "other", url, "--gpg-import=/nonexistent.asc"])
         #expect(missing.status == 1 && missing.stderr.contains("/nonexistent.asc does not exist"))
         #expect(try s.direct(["remote", "list"]).stdout == "srv\n")
+    }
+
+    @Test func aServerThatDropsOrStallsLeavesTheSystemAsItWasAndALaterUpgradeWorks() throws {
+        let repo = try ComposedBase.ensure()
+        let branch = "test/flaky-\(UUID().uuidString.prefix(8))"
+        defer { _ = try? run(["ostree", "refs", "--repo=\(repo)", "--delete", branch]) }
+        _ = try commitUpdate(repo: repo, from: ComposedBase.ref, branch: branch, version: "12.60", marker: "f1")
+        let served = (repo as NSString).deletingLastPathComponent
+        let name = (repo as NSString).lastPathComponent
+
+        let s = try ComposedBase.sysroot(sources: "")
+        var server = try HTTPServer(directory: served)
+        #expect(try s.direct(["remote", "add", "srv", "http://127.0.0.1:\(server.port)/\(name)", "--no-gpg-verify"]).status == 0)
+        #expect(try s.direct(["rebase", "srv:\(branch)"]).status == 0)
+        server.stop()
+        // The update: 300 new files of random bytes, so the pull has objects to fetch.
+        let made = try run(["bash", "-c", """
+            set -e
+            d=$(mktemp -d); mkdir -p "$d/usr/share/aot-bulk"
+            for i in $(seq 300); do head -c 2000 /dev/urandom > "$d/usr/share/aot-bulk/f$i"; done
+            kver=$(ostree show --repo="$1" --print-metadata-key=ostree.linux "$2" | tr -d "'")
+            ostree commit --repo="$1" --branch="$2" --tree=ref="$2" --tree=dir="$d" --no-bindings \\
+                --add-metadata-string=version=12.61 --add-metadata-string=ostree.linux="$kver" --add-metadata=ostree.bootable=true >/dev/null
+            rm -rf "$d"; ostree rev-parse --repo="$1" "$2"
+            """, "sh", repo, branch])
+        try #require(made.status == 0, "\(made.stderr)")
+        let v2 = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // The remote's URL follows each new server's port.
+        func serve(_ fault: HTTPServer.Fault) throws -> HTTPServer {
+            let srv = try HTTPServer(directory: served, fault: fault)
+            _ = try run(["ostree", "remote", "delete", "--repo=\(s.path)/ostree/repo", "srv"])
+            _ = try run(["ostree", "remote", "add", "--repo=\(s.path)/ostree/repo", "--no-gpg-verify", "srv", "http://127.0.0.1:\(srv.port)/\(name)"])
+            return srv
+        }
+        let before = try s.layeringFingerprint()
+        let remoteRef = try run(["ostree", "rev-parse", "--repo=\(s.path)/ostree/repo", "srv:\(branch)"]).stdout
+
+        // A server that drops the connection half-way: a clear error, nothing changed.
+        server = try serve(.drop(after: 40))
+        let dropped = try s.direct(["upgrade"])
+        #expect(dropped.status == 1 && dropped.stderrLines.count == 1 && dropped.stderr.contains("Pulling"), "\(dropped.stdout)\(dropped.stderr)")
+        #expect(try s.layeringFingerprint() == before)
+        #expect(try run(["ostree", "rev-parse", "--repo=\(s.path)/ostree/repo", "srv:\(branch)"]).stdout == remoteRef)
+        server.stop()
+
+        // A slow server, interrupted: the pull stops, nothing changed. Progress shows the
+        // objects, the rate and the time left.
+        server = try serve(.slow(seconds: 0.25))
+        let child = try Child([aptOstreeBinary, "upgrade", "--sysroot=\(s.path)"], environment: ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent"])
+        var out = ""
+        while !out.contains("Receiving objects: ") {
+            let chunk = child.readSomeStdout()
+            if chunk.isEmpty { break }
+            out += chunk
+        }
+        Thread.sleep(forTimeInterval: 1.5)
+        child.signal(SIGINT)
+        let interrupted = child.finish()
+        out += interrupted.stdout
+        #expect(interrupted.status == 1 && interrupted.stderr.contains("Cancelled"), "\(out)\(interrupted.stderr)")
+        #expect(out.contains("Receiving objects: ") && out.contains("/s") && out.contains(" left"), "\(out)")
+        #expect(try s.layeringFingerprint() == before)
+        server.stop()
+
+        // A good server again: the upgrade completes (objects fetched before are reused).
+        server = try serve(.none)
+        let good = try s.direct(["upgrade"])
+        #expect(good.status == 0 && good.stdout.contains("Pulled "), "\(good.stdout)\(good.stderr)")
+        #expect(try s.deployments().first?["checksum"] as? String == v2)
+        #expect(FileManager.default.fileExists(atPath: try s.deploymentPath() + "/usr/share/aot-bulk/f300"))
+        server.stop()
     }
 }

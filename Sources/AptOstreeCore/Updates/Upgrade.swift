@@ -46,7 +46,9 @@ public struct Upgrade {
             if let remote, !request.cacheOnly {
                 progress.message(metadataOnly ? "Checking \(refspec) for updates" : "Pulling \(refspec)")
                 try withContext("Pulling \(refspec)") {
-                    try repo.pull(remote: remote, refs: [ref], commitOnly: metadataOnly) { self.progress.message("  " + $0) }
+                    try repo.pull(remote: remote, refs: [ref], commitOnly: metadataOnly, progress: { p in
+                        if let pct = p.percent { self.progress.percent("  " + p.text, pct) } else { self.progress.message("  " + p.text) }
+                    }, isCancelled: { (try? self.progress.checkpoint()) == nil })
                 }
             }
             guard let newBase = try withContext("Resolving \(refspec)", { try repo.resolve(refspec, allowMissing: true) }) else {

@@ -23,6 +23,8 @@ GVariant *aot_tuple_b (gboolean b);
 GVariant *aot_tuple_o (const char *path);
 /* (bs) */
 GVariant *aot_tuple_bs (gboolean b, const char *s);
+/* (su): text and a figure (PercentProgress). */
+GVariant *aot_tuple_su (const char *s, guint32 u);
 /* (ss) */
 GVariant *aot_tuple_ss (const char *a, const char *b);
 /* (sss) */
