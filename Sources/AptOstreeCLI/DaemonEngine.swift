@@ -67,11 +67,6 @@ final class DaemonEngine: Engine, @unchecked Sendable {
         try runTransactionChangingDefault(options, "Rollback", [VariantCodec.dictionary([:])], progress: progress)
     }
 
-    func deploy(_ options: SysrootOptions, revision: String, progress: ProgressSink) throws -> Bool {
-        try runTransactionChangingDefault(options, "DeployCommit", [g_variant_new_string(revision), VariantCodec.dictionary([:])],
-                                          progress: progress)
-    }
-
     func previewKargs(_ options: SysrootOptions, _ request: KargsRequest) throws -> (current: String, result: String) {
         let r = try bus.call(owner, try osPath(options), BusNames.osInterface, "PreviewKernelArgs",
                              g_variant_new_tuple([VariantCodec.variant(request.json)], 1), replyType: "(ss)")
@@ -122,9 +117,15 @@ final class DaemonEngine: Engine, @unchecked Sendable {
     func upgrade(_ options: SysrootOptions, _ request: UpgradeRequest, progress: ProgressSink) throws -> (deployed: Bool, available: Bool) {
         // The transaction's messages tell whether an update exists ("No upgrade available.").
         let sink = WatchingProgress(inner: progress)
-        let deployed = try runTransactionChangingDefault(options, request.rebase == nil ? "UpgradeSystem" : "Rebase",
+        let deployed: Bool
+        if let revision = request.revision, request.rebase == nil {
+            deployed = try runTransactionChangingDefault(options, "DeployCommit", [g_variant_new_string(revision), VariantCodec.variant(request.json)],
+                                                         progress: sink)
+        } else {
+            deployed = try runTransactionChangingDefault(options, request.rebase == nil ? "UpgradeSystem" : "Rebase",
                                                          [VariantCodec.variant(request.json), VariantCodec.dictionary([:])], progress: sink)
-        return (deployed, !sink.saw("No upgrade available."))
+        }
+        return (deployed, !sink.saw("No upgrade available.") && !sink.saw("No change."))
     }
 
     func reset(_ options: SysrootOptions, progress: ProgressSink) throws -> Bool {

@@ -6,18 +6,16 @@ extension AptOstree {
     struct Deploy: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Deploy a specific commit",
-            discussion: "REVISION is a checksum or a version (commit metadata) in the history of the current origin's ref; 'revision=CSUM' and 'version=VER' force one reading.")
+            discussion: "REVISION is a checksum or a version (commit metadata) in the history of the current origin's ref, fetched from its remote when it has one; 'revision=CSUM' and 'version=VER' force one reading. Layered packages and overrides are applied onto it, and the origin is pinned to it until the next upgrade.")
 
         @OptionGroup var globals: GlobalOptions
+        @OptionGroup var options: UpdateOptions
+
+        @Flag(help: "Just preview package differences")
+        var preview = false
 
         @Argument(help: ArgumentHelp("The commit checksum or version to deploy.", valueName: "REVISION"))
         var revision: String?
-
-        @Flag(name: .shortAndLong, help: "Initiate a reboot after operation is complete.")
-        var reboot = false
-
-        @Flag(name: .customLong("unchanged-exit-77"), help: "If no new deployment made, exit 77.")
-        var unchangedExit77 = false
 
         func validate() throws {
             if revision == nil && !globals.version { throw ValidationError("Missing expected argument '<revision>'") }
@@ -25,13 +23,12 @@ extension AptOstree {
 
         func run() throws {
             if globals.handledVersion() { return }
-            let changed = try globals.engine().deploy(globals.sysrootOptions, revision: revision ?? "", progress: globals.progress)
-            if !changed {
-                if unchangedExit77 { throw ExitCode(ExitStatus.unchanged) }
-                return
-            }
-            printNextStep(globals)
-            try rebootIfAsked(reboot, globals)
+            var request = UpgradeRequest()
+            request.revision = revision
+            request.preview = preview
+            request.downloadOnly = options.downloadOnly
+            request.cacheOnly = options.cacheOnly
+            try runUpdate(request, options, globals)
         }
     }
 

@@ -9,8 +9,6 @@ public protocol Engine: Sendable {
     func status(_ options: SysrootOptions) throws -> HostStatus
     /// `rollback`; returns whether the default deployment changed.
     func rollback(_ options: SysrootOptions, progress: ProgressSink) throws -> Bool
-    /// `deploy REVISION`; returns whether a new deployment was written.
-    func deploy(_ options: SysrootOptions, revision: String, progress: ProgressSink) throws -> Bool
     /// The command line a kargs request starts from, and the one it would produce.
     func previewKargs(_ options: SysrootOptions, _ request: KargsRequest) throws -> (current: String, result: String)
     /// `kargs` with changes; returns whether a new deployment was written.

@@ -61,6 +61,9 @@ extension AptOstree {
         @Argument(help: ArgumentHelp("The new refspec.", valueName: "REFSPEC"))
         var refspec: String?
 
+        @Argument(help: ArgumentHelp("A checksum or version of it to deploy (pinned).", valueName: "REVISION"))
+        var revision: String?
+
         func validate() throws {
             if refspec == nil && !globals.version { throw ValidationError("Missing expected argument '<refspec>'") }
         }
@@ -69,6 +72,7 @@ extension AptOstree {
             if globals.handledVersion() { return }
             var request = UpgradeRequest()
             request.rebase = refspec
+            request.revision = revision
             request.downloadOnly = options.downloadOnly
             request.cacheOnly = options.cacheOnly
             try runUpdate(request, options, globals)

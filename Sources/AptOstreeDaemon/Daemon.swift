@@ -292,9 +292,14 @@ public final class Daemon: @unchecked Sendable {
             title = "rollback"
             work = { p in _ = try engine.rollback(options, progress: p) }
         case "DeployCommit":
-            let revision = replyString(params) ?? ""
+            // (s revision, a{sv} options): the options are an upgrade request (preview, cache-only, ...).
+            let revision = aot_tuple_get_string(params, 0).map { String(cString: $0) } ?? ""
+            guard !revision.isEmpty else { throw AptOstreeError(.invalidArgument, "DeployCommit: no revision") }
+            var request = try UpgradeRequest(json: argumentJSON(params, 1))
+            request.revision = revision
+            let deploy = request
             title = "deploy \(revision)"
-            work = { p in _ = try engine.deploy(options, revision: revision, progress: p) }
+            work = { p in _ = try engine.upgrade(options, deploy, progress: p) }
         case "ModifyKernelArgs":
             let request = try KargsRequest(json: argumentJSON(params, 0))
             guard request.isModification else { throw AptOstreeError(.invalidArgument, "ModifyKernelArgs: the request changes nothing") }

@@ -17,12 +17,6 @@ public struct InProcessEngine: Engine {
         return try Rollback(context: try SysrootContext(options), progress: progress).run().changed
     }
 
-    public func deploy(_ options: SysrootOptions, revision: String, progress: ProgressSink) throws -> Bool {
-        try requireRoot("deploy")
-        return try DeployRevision(context: try SysrootContext(options), progress: progress)
-            .run(.init(revision: revision)).changed
-    }
-
     public func previewKargs(_ options: SysrootOptions, _ request: KargsRequest) throws -> (current: String, result: String) {
         let op = KernelArgsChange(context: try SysrootContext(options), progress: SilentProgress())
         let current = try op.current(request)

@@ -140,6 +140,9 @@ public struct UpgradeRequest: Sendable, Equatable {
     public var allowDowngrade = false
     /// `rebase`: the new refspec.
     public var rebase: String?
+    /// `deploy REVISION` (or `rebase REFSPEC REVISION`): a checksum or version in the
+    /// history of the ref, pinned in the origin (`override-commit`).
+    public var revision: String?
 
     public init() {}
 
@@ -148,6 +151,7 @@ public struct UpgradeRequest: Sendable, Equatable {
         var o: [String: JSONValue] = ["check": .bool(check), "preview": .bool(preview), "download-only": .bool(downloadOnly),
                                       "cache-only": .bool(cacheOnly), "allow-downgrade": .bool(allowDowngrade)]
         if let rebase { o["rebase"] = .string(rebase) }
+        if let revision { o["revision"] = .string(revision) }
         return .object(o)
     }
 
@@ -160,6 +164,7 @@ public struct UpgradeRequest: Sendable, Equatable {
         cacheOnly = json["cache-only"]?.boolValue ?? false
         allowDowngrade = json["allow-downgrade"]?.boolValue ?? false
         rebase = json["rebase"]?.stringValue
+        revision = json["revision"]?.stringValue
     }
 }
 

@@ -56,10 +56,14 @@ extension Repo {
     /// at most once a second and a summary at the end; `isCancelled` is asked five times a
     /// second, and a true answer stops the pull (a `PullCancelled` error; what was fetched
     /// stays in the repo as loose objects, no ref moves).
-    public func pull(remote: String, refs: [String], commitOnly: Bool = false,
+    /// `depth` also fetches that many parents (-1: the whole history); `commit` fetches that
+    /// commit of the (single) ref instead of its head, and points the ref at it.
+    public func pull(remote: String, refs: [String], commitOnly: Bool = false, depth: Int32 = 0, commit: String? = nil,
                      progress: ((PullProgress) -> Void)? = nil, isCancelled: (() -> Bool)? = nil) throws {
         var opts: [String: MetadataValue] = ["refs": .strings(refs)]
         if commitOnly { opts["flags"] = .int32(Int32(OSTREE_REPO_PULL_FLAGS_COMMIT_ONLY.rawValue)) }
+        if depth != 0 { opts["depth"] = .int32(depth) }
+        if let commit { opts["override-commit-ids"] = .strings([commit]) }
         let v = makeVardict(opts)
         defer { g_variant_unref(v) }
         // libostree's pull iterates the thread-default main context; on a thread without

@@ -202,6 +202,29 @@ private func deploymentsFingerprint(_ s: TestSysroot) throws -> String {
         #expect(!FileManager.default.fileExists(atPath: try s.deploymentPath() + "/usr/share/ca-certificates"))
         #expect(try d.cli(["upgrade", "--check"]).status == 77)
         #expect(try d.log().contains("upgrade"))
+
+        // deploy VERSION and deploy CHECKSUM fetch commits the client never had, keep the
+        // override, and pin the origin; upgrade unpins.
+        let v3 = try commitUpdate(repo: repo, from: branch, branch: branch, version: "12.82", marker: "d3")
+        let v4 = try commitUpdate(repo: repo, from: branch, branch: branch, version: "12.83", marker: "d4")
+        let deniedDeploy = try d.cli(["deploy", "12.82"], uid: 65534)
+        #expect(deniedDeploy.status == 1 && deniedDeploy.stderr.contains("org.debian.aptostree1.deploy"), "\(deniedDeploy.stderr)")
+        let byVersion = try d.cli(["deploy", "12.82"])
+        #expect(byVersion.status == 0 && byVersion.stdout.contains("Deploying 12.82 (\(v3))"), "\(byVersion.stdout)\(byVersion.stderr)")
+        var top = try #require(try s.deployments().first)
+        #expect(top["base-checksum"] as? String == v3 && top["override-commit"] as? String == v3)
+        #expect(FileManager.default.fileExists(atPath: try s.deploymentPath() + "/usr/share/aot-update/d3"))
+        #expect(!FileManager.default.fileExists(atPath: try s.deploymentPath() + "/usr/share/ca-certificates"))
+        let byChecksum = try d.cli(["deploy", v4, "--unchanged-exit-77"])
+        #expect(byChecksum.status == 0, "\(byChecksum.stdout)\(byChecksum.stderr)")
+        top = try #require(try s.deployments().first)
+        #expect(top["base-checksum"] as? String == v4 && top["override-commit"] as? String == v4)
+        #expect(try d.cli(["deploy", v4, "--unchanged-exit-77"]).status == 77)
+        let missing = try d.cli(["deploy", "12.99"])
+        #expect(missing.status == 1 && missing.stderr.contains("version 12.99 not found in the history of srv:\(branch)"), "\(missing.stderr)")
+        #expect(try d.cli(["upgrade"]).status == 0)
+        top = try #require(try s.deployments().first)
+        #expect(top["base-checksum"] as? String == v4 && top["override-commit"] == nil)
     }
 
     @Test func aSignedRemoteRefusesUnsignedAndForeignCommits() throws {

@@ -43,24 +43,51 @@ public struct Upgrade {
 
             // Fetch: only commit objects for --check and --preview.
             let metadataOnly = request.check || request.preview
-            if let remote, !request.cacheOnly {
-                progress.message(metadataOnly ? "Checking \(refspec) for updates" : "Pulling \(refspec)")
+            func pull(commitOnly: Bool, depth: Int32 = 0, commit: String? = nil) throws {
+                guard let remote else { return }
                 try withContext("Pulling \(refspec)") {
-                    try repo.pull(remote: remote, refs: [ref], commitOnly: metadataOnly, progress: { p in
+                    try repo.pull(remote: remote, refs: [ref], commitOnly: commitOnly, depth: depth, commit: commit, progress: { p in
                         if let pct = p.percent { self.progress.percent("  " + p.text, pct) } else { self.progress.message("  " + p.text) }
                     }, isCancelled: { (try? self.progress.checkpoint()) == nil })
                 }
             }
-            guard let newBase = try withContext("Resolving \(refspec)", { try repo.resolve(refspec, allowMissing: true) }) else {
-                throw AptOstreeError(.notFound, "No ref \(refspec) in the repo" + (remote == nil ? "" : " after pulling from \(remote!)"))
+            let newBase: String
+            if let revision = request.revision {
+                // deploy REVISION: a checksum is fetched as is; a version is looked up in the
+                // ref's history (commit objects only), then that commit is fetched.
+                if remote != nil && !request.cacheOnly {
+                    progress.message("Fetching \(revision) of \(refspec)")
+                    if DeployRevision.isChecksum(revision) {
+                        try pull(commitOnly: metadataOnly, commit: revision)
+                    } else {
+                        try pull(commitOnly: true, depth: -1)
+                    }
+                }
+                newBase = try withContext("Resolving '\(revision)' in \(refspec)") {
+                    try DeployRevision.resolve(revision, refspec: refspec, repo: repo).checksum
+                }
+                if remote != nil && !request.cacheOnly && !metadataOnly && !DeployRevision.isChecksum(revision) {
+                    try pull(commitOnly: false, commit: newBase)
+                }
+            } else {
+                if remote != nil && !request.cacheOnly {
+                    progress.message(metadataOnly ? "Checking \(refspec) for updates" : "Pulling \(refspec)")
+                    try pull(commitOnly: metadataOnly)
+                }
+                guard let head = try withContext("Resolving \(refspec)", { try repo.resolve(refspec, allowMissing: true) }) else {
+                    throw AptOstreeError(.notFound, "No ref \(refspec) in the repo" + (remote == nil ? "" : " after pulling from \(remote!)"))
+                }
+                newBase = head
             }
             let newCommit = try repo.loadCommit(newBase)
-            let changed = newBase != currentBase || request.rebase != nil || origin.overrideCommit != nil
+            // The pin: deploy REVISION sets it, upgrade and a plain rebase clear it.
+            let pin = request.revision == nil ? nil : newBase
+            let changed = newBase != currentBase || request.rebase != nil || origin.overrideCommit != pin
             if !changed {
-                progress.message("No upgrade available.")
+                progress.message(request.revision == nil ? "No upgrade available." : "No change.")
                 return Result(deployed: false, available: false)
             }
-            if request.rebase == nil, !request.allowDowngrade, let old = try repo.loadCommitIfPresent(currentBase),
+            if request.rebase == nil, request.revision == nil, !request.allowDowngrade, let old = try repo.loadCommitIfPresent(currentBase),
                newCommit.timestamp < old.timestamp {
                 throw AptOstreeError(.invalidArgument, "Upgrade target \(newBase.prefix(12)) is older than the current base \(currentBase.prefix(12)); use --allow-downgrade")
             }
@@ -81,14 +108,19 @@ public struct Upgrade {
                 return Result(deployed: false, available: true)
             }
             try progress.checkpoint()
+            if request.revision != nil && request.rebase == nil {
+                progress.message("Deploying " + (newCommit.version.map { "\($0) " } ?? "") + "(\(newBase))")
+            }
             origin.refspec = refspec
-            origin.overrideCommit = nil
+            origin.overrideCommit = pin
             var options = PackageChangeRequest()
             options.cacheOnly = request.cacheOnly
             let layering = PackageLayering(context: context, progress: progress)
             let r = try layering.deploy(src: src, osname: osname, base: newBase, origin: origin, newLocal: [], options: options, repo: repo)
             if r.deployed {
-                progress.message((request.rebase == nil ? "Upgraded to " : "Rebased to \(refspec) ") + (newCommit.version.map { "\($0) " } ?? "") + "(\(newBase))")
+                if request.revision == nil || request.rebase != nil {
+                    progress.message((request.rebase == nil ? "Upgraded to " : "Rebased to \(refspec) ") + (newCommit.version.map { "\($0) " } ?? "") + "(\(newBase))")
+                }
             }
             return Result(deployed: r.deployed, available: true)
         }
