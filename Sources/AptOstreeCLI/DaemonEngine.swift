@@ -128,8 +128,8 @@ final class DaemonEngine: Engine, @unchecked Sendable {
         return (deployed, !sink.saw("No upgrade available.") && !sink.saw("No change."))
     }
 
-    func reset(_ options: SysrootOptions, progress: ProgressSink) throws -> Bool {
-        try runTransactionChangingDefault(options, "Reset", [VariantCodec.dictionary([:])], progress: progress)
+    func reset(_ options: SysrootOptions, _ request: ResetRequest, progress: ProgressSink) throws -> Bool {
+        try runTransactionChangingDefault(options, "Reset", [VariantCodec.variant(request.json)], progress: progress)
     }
 
     func remotes(_ options: SysrootOptions) throws -> [(name: String, url: String)] {

@@ -28,7 +28,7 @@ public protocol Engine: Sendable {
     /// `upgrade` / `rebase`: (deployed, a newer base is available).
     func upgrade(_ options: SysrootOptions, _ request: UpgradeRequest, progress: ProgressSink) throws -> (deployed: Bool, available: Bool)
     /// `reset`; returns whether a new deployment was written.
-    func reset(_ options: SysrootOptions, progress: ProgressSink) throws -> Bool
+    func reset(_ options: SysrootOptions, _ request: ResetRequest, progress: ProgressSink) throws -> Bool
     /// `remote list`: name and URL of each remote.
     func remotes(_ options: SysrootOptions) throws -> [(name: String, url: String)]
     /// `remote add|delete`.

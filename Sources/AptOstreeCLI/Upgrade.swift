@@ -87,9 +87,19 @@ extension AptOstree {
         @Flag(name: .shortAndLong, help: "Initiate a reboot after operation is complete")
         var reboot = false
 
+        @Flag(name: [.customShort("l"), .long], help: "Remove all overlayed packages")
+        var overlays = false
+
+        @Flag(name: [.customShort("o"), .long], help: "Remove all overrides")
+        var overrides = false
+
+        @Flag(name: [.customShort("i"), .long], help: "Stop regenerating initramfs or tracking files")
+        var initramfs = false
+
         func run() throws {
             if globals.handledVersion() { return }
-            if try globals.engine().reset(globals.sysrootOptions, progress: globals.progress) {
+            let request = ResetRequest(overlays: overlays, overrides: overrides, initramfs: initramfs)
+            if try globals.engine().reset(globals.sysrootOptions, request, progress: globals.progress) {
                 printNextStep(globals)
                 try rebootIfAsked(reboot, globals)
             }

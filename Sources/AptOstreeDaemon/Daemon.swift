@@ -325,8 +325,9 @@ public final class Daemon: @unchecked Sendable {
             title = request.rebase.map { "rebase \($0)" } ?? (request.check || request.preview ? "upgrade --check" : "upgrade")
             work = { p in _ = try engine.upgrade(options, request, progress: p) }
         case "Reset":
+            let request = ResetRequest(json: argumentJSON(params, 0))
             title = "reset"
-            work = { p in _ = try engine.reset(options, progress: p) }
+            work = { p in _ = try engine.reset(options, request, progress: p) }
         case "ModifyRemote":
             let request = try RemoteRequest(json: argumentJSON(params, 0))
             title = "remote \(request.action.rawValue) \(request.name)"

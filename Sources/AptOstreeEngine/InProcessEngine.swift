@@ -61,9 +61,9 @@ public struct InProcessEngine: Engine {
         return (r.deployed, r.available)
     }
 
-    public func reset(_ options: SysrootOptions, progress: ProgressSink) throws -> Bool {
+    public func reset(_ options: SysrootOptions, _ request: ResetRequest, progress: ProgressSink) throws -> Bool {
         try requireRoot("reset")
-        return try Upgrade(context: try SysrootContext(options), progress: progress).reset()
+        return try Upgrade(context: try SysrootContext(options), progress: progress).reset(request)
     }
 
     public func remotes(_ options: SysrootOptions) throws -> [(name: String, url: String)] {

@@ -168,6 +168,33 @@ public struct UpgradeRequest: Sendable, Equatable {
     }
 }
 
+/// `reset`: which mutations go (rpm-ostree's `--overlays`, `--overrides`, `--initramfs`);
+/// none named: all of them.
+public struct ResetRequest: Sendable, Equatable {
+    public var overlays = false
+    public var overrides = false
+    public var initramfs = false
+
+    public init(overlays: Bool = false, overrides: Bool = false, initramfs: Bool = false) {
+        self.overlays = overlays
+        self.overrides = overrides
+        self.initramfs = initramfs
+    }
+
+    /// Whether everything goes.
+    public var all: Bool { !overlays && !overrides && !initramfs }
+
+    /// As a JSON object (the D-Bus `a{sv}`).
+    public var json: JSONValue { .object(["overlays": .bool(overlays), "overrides": .bool(overrides), "initramfs": .bool(initramfs)]) }
+
+    /// Reads the JSON form (missing keys: false).
+    public init(json: JSONValue) {
+        overlays = json["overlays"]?.boolValue ?? false
+        overrides = json["overrides"]?.boolValue ?? false
+        initramfs = json["initramfs"]?.boolValue ?? false
+    }
+}
+
 /// `remote add|delete`.
 public struct RemoteRequest: Sendable, Equatable {
     public enum Action: String, Sendable { case add, delete }

@@ -109,6 +109,12 @@ private func fakeCACertificates(_ version: String) -> TestDeb {
         let again = try s.direct(["override", "remove", "dbus"])
         #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
         #expect(try installed(s, ["ca-certificates", "dbus"]) == "ca-certificates 20990101\n")
+        // reset --overrides: the base's packages are back, the layered one stays; again: no changes.
+        #expect(try s.direct(["reset", "--overrides"]).status == 0)
+        #expect(try installed(s, ["ca-certificates"]) == "ca-certificates \(baseVersion)\n" && installed(s, ["dbus"]).hasPrefix("dbus "))
+        #expect(read(try s.deploymentPath() + "/usr/share/aot-lib/marker") == "lib\n")
+        let noop = try s.direct(["reset", "-o"])
+        #expect(noop.status == 0 && noop.stdout.contains("No changes."), "\(noop.stdout)\(noop.stderr)")
         // reset (all mutations): the plain base.
         #expect(try s.direct(["reset"]).status == 0)
         top = try #require(try s.deployments().first)

@@ -126,28 +126,36 @@ public struct Upgrade {
         }
     }
 
-    /// `reset`: the current base with no layered packages (rpm-ostree's "remove all
-    /// mutations"; overrides and initramfs settings go too once they exist).
-    public func reset() throws -> Bool {
+    /// `reset`: the current base without the mutations `request` names (all by default:
+    /// rpm-ostree's "remove all mutations"): layered packages, overrides, initramfs settings.
+    /// A pin (`deploy REVISION`) stays.
+    public func reset(_ request: ResetRequest = ResetRequest()) throws -> Bool {
         try context.withLock(progress: progress) {
             let osname = try context.osname()
             let src = try context.sourceDeployment(of: osname)
             let repo = try withContext("Opening repo") { try context.sysroot.repo() }
-            var origin = src.origin.map(OriginCodec.decode) ?? Origin()
+            let before = src.origin.map(OriginCodec.decode) ?? Origin()
+            var origin = before
             let commit = try repo.loadCommit(src.checksum)
             let base = SysrootContext.baseChecksum(of: commit)
-            guard origin.hasLayering || origin.regenerateInitramfs || !origin.initramfsEtc.isEmpty || base != src.checksum else {
+            if request.all || request.overlays {
+                origin.requestedPackages = []
+                origin.requestedLocalPackages = []
+            }
+            if request.all || request.overrides {
+                origin.overrideRemove = []
+                origin.overrideReplace = []
+                origin.overrideReplaceLocal = []
+            }
+            if request.all || request.initramfs {
+                origin.regenerateInitramfs = false
+                origin.initramfsArgs = []
+                origin.initramfsEtc = []
+            }
+            guard origin != before || (request.all && base != src.checksum) else {
                 progress.message("No changes.")
                 return false
             }
-            origin.requestedPackages = []
-            origin.requestedLocalPackages = []
-            origin.overrideRemove = []
-            origin.overrideReplace = []
-            origin.overrideReplaceLocal = []
-            origin.regenerateInitramfs = false
-            origin.initramfsArgs = []
-            origin.initramfsEtc = []
             return try PackageLayering(context: context, progress: progress)
                 .deploy(src: src, osname: osname, base: base, origin: origin, newLocal: [], options: PackageChangeRequest(), repo: repo).deployed
         }
