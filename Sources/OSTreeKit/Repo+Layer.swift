@@ -98,6 +98,18 @@ extension Repo {
         try withGError("Setting ref \(ref)") { ostree_repo_set_ref_immediate(pointer, nil, ref, checksum, nil, $0) }
     }
 
+    /// Sets (or with nil deletes) the remote ref `remote:ref`, the pull's view of the server.
+    public func setRemoteRef(remote: String, _ ref: String, to checksum: String?) throws {
+        try withGError("Setting ref \(remote):\(ref)") { ostree_repo_set_ref_immediate(pointer, remote, ref, checksum, nil, $0) }
+    }
+
+    /// Whether the commit is here only as metadata (a commit-only pull), its tree missing.
+    public func commitIsPartial(_ checksum: String) throws -> Bool {
+        var state = OstreeRepoCommitState(rawValue: 0)
+        try withGError("Loading commit \(checksum)") { ostree_repo_load_commit(pointer, checksum, nil, &state, $0) }
+        return state.rawValue & OSTREE_REPO_COMMIT_STATE_PARTIAL.rawValue != 0
+    }
+
     /// The local refs starting with `prefix`, with their commits.
     public func refs(prefix: String) throws -> [String: String] {
         var table: OpaquePointer? = nil

@@ -135,9 +135,14 @@ private func deploymentsFingerprint(_ s: TestSysroot) throws -> String {
         let preview = try s.direct(["upgrade", "--preview"])
         #expect(preview.status == 0 && preview.stdout.contains("Diff: 1 upgraded") && preview.stdout.contains("base-files"), "\(preview.stdout)")
         #expect(try deploymentsFingerprint(s) == before)
-        // The upgrade itself: new base, package kept, old deployment kept for rollback.
+        // The upgrade itself, through a static delta the server offers: new base, package
+        // kept, old deployment kept for rollback.
+        let delta = try run(["ostree", "static-delta", "generate", "--repo=\(repo)", "--from=\(v1)", "--to=\(v2)"])
+        try #require(delta.status == 0, "\(delta.stderr)")
+        defer { _ = try? run(["ostree", "static-delta", "delete", "--repo=\(repo)", "\(v1)-\(v2)"]) }
         let up = try s.direct(["upgrade"])
         #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+        #expect(up.stdout.contains("Pulled 1 delta part, "), "\(up.stdout)")
         d = try s.deploymentPath()
         #expect(read(d + "/usr/share/aot-update/v2") == "12.91\n" && read(d + "/usr/share/aot-lib/marker") == "lib\n")
         #expect(!FileManager.default.fileExists(atPath: d + "/usr/share/ca-certificates"))

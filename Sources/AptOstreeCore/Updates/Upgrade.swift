@@ -45,6 +45,14 @@ public struct Upgrade {
             let metadataOnly = request.check || request.preview
             func pull(commitOnly: Bool, depth: Int32 = 0, commit: String? = nil) throws {
                 guard let remote else { return }
+                // After --check the remote ref names a commit held only as metadata; without a
+                // summary libostree then asks for no delta. Point it back at the base we hold
+                // whole, so a delta from it is found.
+                if !commitOnly, let head = try repo.resolve(refspec, allowMissing: true), head != currentBase,
+                   try repo.commitIsPartial(head), try repo.loadCommitIfPresent(currentBase) != nil,
+                   try !repo.commitIsPartial(currentBase), Self.split(current).remote == remote, Self.split(current).ref == ref {
+                    try repo.setRemoteRef(remote: remote, ref, to: currentBase)
+                }
                 try withContext("Pulling \(refspec)") {
                     try repo.pull(remote: remote, refs: [ref], commitOnly: commitOnly, depth: depth, commit: commit, progress: { p in
                         if let pct = p.percent { self.progress.percent("  " + p.text, pct) } else { self.progress.message("  " + p.text) }
