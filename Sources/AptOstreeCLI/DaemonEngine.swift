@@ -79,6 +79,16 @@ final class DaemonEngine: Engine, @unchecked Sendable {
                                           [VariantCodec.variant(request.json), VariantCodec.dictionary([:])], progress: progress)
     }
 
+    func initramfs(_ options: SysrootOptions, _ request: InitramfsRequest, progress: ProgressSink) throws -> Bool {
+        try runTransactionChangingDefault(options, "SetInitramfsState",
+                                          [VariantCodec.variant(request.json), VariantCodec.dictionary([:])], progress: progress)
+    }
+
+    func initramfsEtc(_ options: SysrootOptions, _ request: InitramfsEtcRequest, progress: ProgressSink) throws -> Bool {
+        try runTransactionChangingDefault(options, "InitramfsEtc",
+                                          [VariantCodec.variant(request.json), VariantCodec.dictionary([:])], progress: progress)
+    }
+
     func cleanup(_ options: SysrootOptions, _ request: CleanupRequest, progress: ProgressSink) throws {
         try runTransaction(options, "Cleanup", [VariantCodec.variant(.strings(request.elements))], progress: progress)
     }

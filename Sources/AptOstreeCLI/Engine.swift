@@ -13,6 +13,10 @@ public protocol Engine: Sendable {
     func previewKargs(_ options: SysrootOptions, _ request: KargsRequest) throws -> (current: String, result: String)
     /// `kargs` with changes; returns whether a new deployment was written.
     func kargs(_ options: SysrootOptions, _ request: KargsRequest, progress: ProgressSink) throws -> Bool
+    /// `initramfs --enable|--disable`; returns whether a new deployment was written.
+    func initramfs(_ options: SysrootOptions, _ request: InitramfsRequest, progress: ProgressSink) throws -> Bool
+    /// `initramfs-etc` with changes; returns whether a new deployment was written.
+    func initramfsEtc(_ options: SysrootOptions, _ request: InitramfsEtcRequest, progress: ProgressSink) throws -> Bool
     /// `cleanup`.
     func cleanup(_ options: SysrootOptions, _ request: CleanupRequest, progress: ProgressSink) throws
     /// `install` / `uninstall`; returns whether a new deployment was written.

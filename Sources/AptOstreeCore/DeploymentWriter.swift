@@ -19,12 +19,18 @@ struct DeploymentWriter {
         let sysroot = context.sysroot
         let keyfile = try withContext("Preparing origin") { try OriginCodec.encode(origin, over: originBase) }
         let merge = sysroot.mergeDeployment(osname: osname)
+        // Tracked /etc files (initramfs-etc), as the merge deployment's /etc has them now.
+        var overlays: [String] = []
+        if !origin.initramfsEtc.isEmpty, let merge {
+            overlays = [try InitramfsChange.stageOverlay(context: context, root: context.deploymentPath(merge), paths: origin.initramfsEtc,
+                                                         osname: osname, progress: progress)]
+        }
         try progress.checkpoint()
         if sysroot.booted != nil {
             progress.message("Staging deployment...")
             let staged = try withContext("Staging deployment") {
                 try sysroot.deployTree(osname: osname, revision: revision, origin: keyfile, merge: merge,
-                                       kernelArgs: kernelArgs, stage: true)
+                                       kernelArgs: kernelArgs, overlayInitrds: overlays, stage: true)
             }
             try withContext("Reloading sysroot") { try sysroot.load() }
             try withContext("Keeping base and layer commits") { try LayerRefs.sync(context) }
@@ -35,7 +41,7 @@ struct DeploymentWriter {
         let before = Set(sysroot.deployments.map(\.id))
         let new = try withContext("Deploying \(revision)") {
             try sysroot.deployTree(osname: osname, revision: revision, origin: keyfile, merge: merge,
-                                   kernelArgs: kernelArgs)
+                                   kernelArgs: kernelArgs, overlayInitrds: overlays)
         }
         do {
             try progress.checkpoint()

@@ -9,6 +9,8 @@ public struct StatusReader {
         public static let clientLayer = "aptostree.clientlayer"
         /// The packages layered (name list).
         public static let packages = "aptostree.packages"
+        /// The arguments of a client-side initramfs (present when the layer made one).
+        public static let initramfsArgs = "aptostree.initramfs-args"
         /// Base packages removed, as the base had them (`a(sss)`).
         public static let removedBasePackages = "aptostree.removed-base-packages"
         /// Base packages replaced by local packages, as the layer has them (`a(sss)`).

@@ -87,6 +87,11 @@ public final class SysrootContext: @unchecked Sendable {
         "\(options.path == "/" ? "" : options.path)/ostree/deploy/\(osname)/var"
     }
 
+    /// The folder of deployment `d` (its root, / when it is booted).
+    public func deploymentPath(_ d: Deployment) -> String {
+        (options.path == "/" ? "" : options.path) + "/ostree/deploy/\(d.osname)/deploy/\(d.checksum).\(d.deploySerial)"
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

@@ -57,6 +57,16 @@ public enum Introspection {
               <arg type="a{sv}" name="options" direction="in"/>
               <arg type="s" name="transaction_address" direction="out"/>
             </method>
+            <method name="SetInitramfsState">
+              <arg type="a{sv}" name="request" direction="in"/>
+              <arg type="a{sv}" name="options" direction="in"/>
+              <arg type="s" name="transaction_address" direction="out"/>
+            </method>
+            <method name="InitramfsEtc">
+              <arg type="a{sv}" name="request" direction="in"/>
+              <arg type="a{sv}" name="options" direction="in"/>
+              <arg type="s" name="transaction_address" direction="out"/>
+            </method>
             <method name="PreviewKernelArgs">
               <arg type="a{sv}" name="request" direction="in"/>
               <arg type="s" name="current" direction="out"/>

@@ -12,6 +12,8 @@ public struct Authorizer: Sendable {
         "Rollback": "rollback",
         "DeployCommit": "deploy",
         "ModifyKernelArgs": "bootconfig",
+        "SetInitramfsState": "bootconfig",
+        "InitramfsEtc": "bootconfig",
         "Cleanup": "cleanup",
         "PkgChange": "install-uninstall-packages",
         "OverrideChange": "override",

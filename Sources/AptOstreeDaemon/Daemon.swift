@@ -300,6 +300,14 @@ public final class Daemon: @unchecked Sendable {
             let deploy = request
             title = "deploy \(revision)"
             work = { p in _ = try engine.upgrade(options, deploy, progress: p) }
+        case "SetInitramfsState":
+            let request = try InitramfsRequest(json: argumentJSON(params, 0))
+            title = "initramfs --\(request.enable ? "enable" : "disable")"
+            work = { p in _ = try engine.initramfs(options, request, progress: p) }
+        case "InitramfsEtc":
+            let request = InitramfsEtcRequest(json: argumentJSON(params, 0))
+            title = "initramfs-etc"
+            work = { p in _ = try engine.initramfsEtc(options, request, progress: p) }
         case "ModifyKernelArgs":
             let request = try KargsRequest(json: argumentJSON(params, 0))
             guard request.isModification else { throw AptOstreeError(.invalidArgument, "ModifyKernelArgs: the request changes nothing") }

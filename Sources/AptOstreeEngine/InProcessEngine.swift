@@ -28,6 +28,16 @@ public struct InProcessEngine: Engine {
         return try KernelArgsChange(context: try SysrootContext(options), progress: progress).run(request).deployed
     }
 
+    public func initramfs(_ options: SysrootOptions, _ request: InitramfsRequest, progress: ProgressSink) throws -> Bool {
+        try requireRoot("initramfs")
+        return try InitramfsChange(context: try SysrootContext(options), progress: progress).run(request)
+    }
+
+    public func initramfsEtc(_ options: SysrootOptions, _ request: InitramfsEtcRequest, progress: ProgressSink) throws -> Bool {
+        try requireRoot("initramfs-etc")
+        return try InitramfsChange(context: try SysrootContext(options), progress: progress).runEtc(request)
+    }
+
     public func cleanup(_ options: SysrootOptions, _ request: CleanupRequest, progress: ProgressSink) throws {
         try requireRoot("cleanup")
         _ = try Cleanup(context: try SysrootContext(options), progress: progress).run(request)

@@ -195,6 +195,51 @@ public struct ResetRequest: Sendable, Equatable {
     }
 }
 
+/// `initramfs --enable [--arg=ARG...] | --disable`.
+public struct InitramfsRequest: Sendable, Equatable {
+    public var enable: Bool
+    public var args: [String]
+
+    public init(enable: Bool, args: [String] = []) {
+        self.enable = enable
+        self.args = args
+    }
+
+    public var json: JSONValue { .object(["enable": .bool(enable), "args": .strings(args)]) }
+
+    public init(json: JSONValue) throws {
+        guard let enable = json["enable"]?.boolValue else { throw AptOstreeError(.invalidArgument, "An initramfs request needs 'enable'") }
+        self.enable = enable
+        args = json["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+}
+
+/// `initramfs-etc --track=PATH --untrack=PATH --untrack-all --force-sync`.
+public struct InitramfsEtcRequest: Sendable, Equatable {
+    public var track: [String] = []
+    public var untrack: [String] = []
+    public var untrackAll = false
+    public var forceSync = false
+
+    public init(track: [String] = [], untrack: [String] = [], untrackAll: Bool = false, forceSync: Bool = false) {
+        self.track = track
+        self.untrack = untrack
+        self.untrackAll = untrackAll
+        self.forceSync = forceSync
+    }
+
+    public var json: JSONValue {
+        .object(["track": .strings(track), "untrack": .strings(untrack), "untrack-all": .bool(untrackAll), "force-sync": .bool(forceSync)])
+    }
+
+    public init(json: JSONValue) {
+        track = json["track"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        untrack = json["untrack"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        untrackAll = json["untrack-all"]?.boolValue ?? false
+        forceSync = json["force-sync"]?.boolValue ?? false
+    }
+}
+
 /// `remote add|delete`.
 public struct RemoteRequest: Sendable, Equatable {
     public enum Action: String, Sendable { case add, delete }

@@ -110,12 +110,15 @@ public final class Sysroot: GObjectRef, @unchecked Sendable {
     /// with /etc merged from `merge` and the kernel arguments given (or the merge
     /// deployment's when nil). With `stage`, the deployment is staged instead: it becomes the
     /// default at the next shutdown (booted systems only).
+    /// `overlayInitrds` are checksums from `stageOverlayInitrd`, loaded after the initramfs.
     public func deployTree(osname: String, revision: String, origin: KeyFile?, merge: Deployment?,
-                           kernelArgs: [String]?, stage: Bool = false) throws -> Deployment {
+                           kernelArgs: [String]?, overlayInitrds: [String] = [], stage: Bool = false) throws -> Deployment {
         var out: OpaquePointer? = nil
         try withOptionalStrv(kernelArgs) { argv in
+          try withOptionalStrv(overlayInitrds.isEmpty ? nil : overlayInitrds) { initrds in
             var opts = OstreeSysrootDeployTreeOpts()
             opts.override_kernel_argv = argv
+            opts.overlay_initrds = initrds
             try withGError(stage ? "Staging \(revision)" : "Deploying \(revision)") {
                 stage
                     ? ostree_sysroot_stage_tree_with_options(pointer, osname, revision, origin?.pointer,
@@ -123,9 +126,18 @@ public final class Sysroot: GObjectRef, @unchecked Sendable {
                     : ostree_sysroot_deploy_tree_with_options(pointer, osname, revision, origin?.pointer,
                                                               merge?.pointer, &opts, &out, nil, $0)
             }
+          }
         }
         guard let out else { throw GLibError(message: "Deploying \(revision): no deployment") }
         return Deployment(adopting: UnsafeMutableRawPointer(out))
+    }
+
+    /// Keeps the cpio archive read from `fd` under /boot as an overlay initrd (libostree's
+    /// initramfs-etc mechanism); returns the checksum `deployTree` takes.
+    public func stageOverlayInitrd(fd: Int32) throws -> String {
+        var out: UnsafeMutablePointer<CChar>? = nil
+        try withGError("Staging the overlay initrd") { ostree_sysroot_stage_overlay_initrd(pointer, fd, &out, nil, $0) }
+        return takeString(out) ?? ""
     }
 
     /// Makes `new` the default deployment of its osname, keeping the booted and `merge`

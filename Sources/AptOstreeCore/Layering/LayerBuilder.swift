@@ -31,8 +31,10 @@ struct LayerBuilder {
     /// `baseDeployment`, the folder of a deployment of exactly `base`, serves as the lower
     /// layer when there is one (it is a hard-link checkout of the same commit already, and
     /// the sandbox never sees its /etc): no checkout to make and remove.
+    /// With `initramfs`, the initramfs is generated again for the tree's kernel (after dpkg),
+    /// reading that /etc.
     func build(base: String, baseDeployment: String?, debs: [String], removals: [String] = [],
-               replacing: Set<String> = [], requested: [String]) throws -> String {
+               replacing: Set<String> = [], requested: [String], initramfs: InitramfsRegeneration? = nil) throws -> String {
         let scratch = try makeTemporaryDirectory(under: repoPath + "/tmp")
         let lower = baseDeployment ?? scratch + "/lower", upper = scratch + "/upper", work = scratch + "/work"
         let merged = scratch + "/merged", varDir = scratch + "/var", debDir = scratch + "/debs"
@@ -64,20 +66,26 @@ struct LayerBuilder {
             binds += ["--bind", merged + sysimage, varPath]
         }
         binds += ["--ro-bind", debDir, "/run/apt-ostree-debs"]
-        try FS.writeFile(merged + "/usr/sbin/policy-rc.d", "#!/bin/sh\n# apt-ostree: no service starts while layering\nexit 101\n", mode: 0o755)
-        progress.message("Running dpkg on \(debs.count + removals.count) package\(debs.count + removals.count == 1 ? "" : "s") in a sandbox")
-        // Removals first (apt checked nothing left depends on them), then the installs.
-        var script = "set -e\n"
-        if !removals.isEmpty { script += "dpkg --log=/dev/null --purge \"$@\"\n" }
-        if !debs.isEmpty { script += "dpkg --log=/dev/null --force-confdef --force-confold --install /run/apt-ostree-debs/*.deb\n" }
-        try Sandbox(root: merged, binds: binds).run(["sh", "-c", script, "sh"] + removals, what: "dpkg") { line in
-            if line.hasPrefix("Setting up ") || line.hasPrefix("Unpacking ") || line.hasPrefix("Removing ")
-                || line.hasPrefix("Purging ") || line.hasPrefix("dpkg: ") {
-                progress.message("  " + line)
+        if !debs.isEmpty || !removals.isEmpty {
+            try FS.writeFile(merged + "/usr/sbin/policy-rc.d", "#!/bin/sh\n# apt-ostree: no service starts while layering\nexit 101\n", mode: 0o755)
+            progress.message("Running dpkg on \(debs.count + removals.count) package\(debs.count + removals.count == 1 ? "" : "s") in a sandbox")
+            // Removals first (apt checked nothing left depends on them), then the installs.
+            var script = "set -e\n"
+            if !removals.isEmpty { script += "dpkg --log=/dev/null --purge \"$@\"\n" }
+            if !debs.isEmpty { script += "dpkg --log=/dev/null --force-confdef --force-confold --install /run/apt-ostree-debs/*.deb\n" }
+            try Sandbox(root: merged, binds: binds).run(["sh", "-c", script, "sh"] + removals, what: "dpkg") { line in
+                if line.hasPrefix("Setting up ") || line.hasPrefix("Unpacking ") || line.hasPrefix("Removing ")
+                    || line.hasPrefix("Purging ") || line.hasPrefix("dpkg: ") {
+                    progress.message("  " + line)
+                }
             }
+            try progress.checkpoint()
+            try FS.remove(merged + "/usr/sbin/policy-rc.d")
         }
-        try progress.checkpoint()
-        try FS.remove(merged + "/usr/sbin/policy-rc.d")
+        if let initramfs {
+            try initramfs.generate(in: merged, varDir: varDir, progress: progress)
+            try progress.checkpoint()
+        }
         try withContext("Unmounting the overlay") { try Subprocess.run(["umount", merged]) }
         mounted = false
 
@@ -98,6 +106,7 @@ struct LayerBuilder {
         var metadata: [String: MetadataValue] = [:]
         metadata[StatusReader.MetaKey.clientLayer] = .bool(true)
         metadata[StatusReader.MetaKey.packages] = .strings(requested)
+        if let initramfs { metadata[StatusReader.MetaKey.initramfsArgs] = .strings(initramfs.args) }
         metadata[ComposeTree.MetaKey.packageList] = .packageList(packages)
         // What happened to the base's packages, for status.
         let basePackages = try repo.loadCommit(base).packageList ?? []
@@ -113,7 +122,8 @@ struct LayerBuilder {
         if let b = baseCommit.metadataBool("ostree.bootable") { metadata["ostree.bootable"] = .bool(b) }
         let checksum = try withContext("Committing the layer") {
             try repo.writeLayerCommit(base: base, upper: upper, removals: cleaned.removals, opaqueDirectories: cleaned.opaque,
-                                      subject: "apt-ostree layer: " + requested.joined(separator: " "), metadata: metadata,
+                                      subject: "apt-ostree layer: " + (requested + (initramfs == nil ? [] : ["(initramfs)"])).joined(separator: " "),
+                                      metadata: metadata,
                                       ref: nil, timestamp: UInt64(time(nil)))
         }
         return checksum
@@ -160,5 +170,43 @@ struct LayerBuilder {
         try FS.makeDirectories(upper + "/usr/lib/sysusers.d")
         try FS.writeFile(upper + "/usr/lib/sysusers.d/apt-ostree-layer.conf",
                          "# Written by apt-ostree: users and groups layered packages created.\n" + lines.joined(separator: "\n") + "\n")
+    }
+}
+
+/// The client-side initramfs (`initramfs --enable`): the tree's own generator
+/// (initramfs-tools' mkinitramfs, or dracut) run in the sandbox for the tree's kernel, with the
+/// machine's /etc (the merge deployment's: crypttab, initramfs-tools configuration and hooks)
+/// and the extra arguments; the result replaces `/usr/lib/modules/KVER/initramfs.img`.
+struct InitramfsRegeneration {
+    /// The /etc the generator reads.
+    var etc: String
+    /// Extra arguments for the generator.
+    var args: [String]
+
+    func generate(in root: String, varDir: String, progress: ProgressSink) throws {
+        let kernels = try FileText.entries(of: root + "/usr/lib/modules").filter { FS.kind(root + "/usr/lib/modules/\($0)/vmlinuz") == .regular }
+        guard let kver = kernels.sorted().last else {
+            throw AptOstreeError(.failed, "The tree has no kernel in /usr/lib/modules/*/vmlinuz to build an initramfs for")
+        }
+        let output = "/usr/lib/modules/\(kver)/initramfs.img"
+        let command: [String]
+        if FS.kind(root + "/usr/sbin/mkinitramfs") == .regular {
+            command = ["mkinitramfs"] + args + ["-o", output, kver]
+        } else if FS.kind(root + "/usr/bin/dracut") == .regular || FS.kind(root + "/usr/sbin/dracut") == .regular {
+            command = ["dracut", "--force"] + args + [output, kver]
+        } else {
+            throw AptOstreeError(.failed, "The tree has neither mkinitramfs (initramfs-tools) nor dracut")
+        }
+        try FS.makeDirectories(varDir + "/tmp")
+        progress.message("Generating the initramfs for \(kver) (\(command[0])\(args.isEmpty ? "" : " " + args.joined(separator: " ")))")
+        // The generators look for the kernel's config in /boot, where an OSTree tree has none:
+        // a scratch /boot shows them the files beside the kernel.
+        var binds = ["--ro-bind", etc, "/etc", "--bind", varDir, "/var", "--tmpfs", "/boot"]
+        for (file, name) in [("config", "config"), ("System.map", "System.map")] where FS.kind(root + "/usr/lib/modules/\(kver)/\(file)") == .regular {
+            binds += ["--ro-bind", root + "/usr/lib/modules/\(kver)/\(file)", "/boot/\(name)-\(kver)"]
+        }
+        try Sandbox(root: root, binds: binds).run(command, what: command[0]) { line in
+            progress.message("  " + line)
+        }
     }
 }

@@ -178,60 +178,68 @@ public struct PackageLayering {
         // Refs this change adds; a failed deployment takes them back (refs stay as they were).
         var newRefs: [String] = []
         let store = LocalPackages(repo: repo, repoPath: repoPath)
-        if origin.hasLayering {
-            // Removals of packages this base no longer has are inactive (kept in the origin).
-            let baseNames = Set((try repo.loadCommit(base).packageList ?? []).map(\.name))
-            let removals = origin.overrideRemove.filter(baseNames.contains)
-            let apt = try aptFor(src: src, base: base, repo: repo)
-            // Local packages (layered and replacements): the new ones from where they are,
-            // the earlier ones from the repo.
-            var localPaths: [String: String] = [:]
-            for entry in requestedLocal + origin.overrideReplaceLocal {
-                if let deb = newLocal.first(where: { $0.originEntry == entry }) {
-                    localPaths[deb.name] = deb.path
-                } else {
-                    localPaths[LocalPackages.name(ofEntry: entry)] = try store.retrieve(entry, scratch: scratch)
+        if origin.hasLayering || origin.regenerateInitramfs {
+            var resolution = DeploymentApt.Resolution()
+            var removals: [String] = [], replaced = Set<String>()
+            if origin.hasLayering {
+                // Removals of packages this base no longer has are inactive (kept in the origin).
+                let baseNames = Set((try repo.loadCommit(base).packageList ?? []).map(\.name))
+                removals = origin.overrideRemove.filter(baseNames.contains)
+                let apt = try aptFor(src: src, base: base, repo: repo)
+                // Local packages (layered and replacements): the new ones from where they are,
+                // the earlier ones from the repo.
+                var localPaths: [String: String] = [:]
+                for entry in requestedLocal + origin.overrideReplaceLocal {
+                    if let deb = newLocal.first(where: { $0.originEntry == entry }) {
+                        localPaths[deb.name] = deb.path
+                    } else {
+                        localPaths[LocalPackages.name(ofEntry: entry)] = try store.retrieve(entry, scratch: scratch)
+                    }
                 }
-            }
-            let replaced = Set(origin.overrideReplaceLocal.map(LocalPackages.name(ofEntry:)))
-            if !request.cacheOnly {
-                try apt.updateIfStale(progress: progress)
-            } else if !apt.hasLists {
-                throw AptOstreeError(.failed, "--cache-only: no package lists in \(apt.cache); run 'apt-ostree refresh-md' first")
-            }
-            let aptArguments = requested + localPaths.values.sorted() + removals.map { $0 + "-" }
+                replaced = Set(origin.overrideReplaceLocal.map(LocalPackages.name(ofEntry:)))
+                if !request.cacheOnly {
+                    try apt.updateIfStale(progress: progress)
+                } else if !apt.hasLists {
+                    throw AptOstreeError(.failed, "--cache-only: no package lists in \(apt.cache); run 'apt-ostree refresh-md' first")
+                }
+                let aptArguments = requested + localPaths.values.sorted() + removals.map { $0 + "-" }
 
-            var resolution: DeploymentApt.Resolution
-            if request.dryRun {
-                resolution = try withContext("Resolving") { try apt.plan(aptArguments) }
-            } else {
-                resolution = try withContext("Resolving") {
-                    try apt.planAndDownload(aptArguments, localDebs: localPaths, progress: progress)
+                if request.dryRun {
+                    resolution = try withContext("Resolving") { try apt.plan(aptArguments) }
+                } else {
+                    resolution = try withContext("Resolving") {
+                        try apt.planAndDownload(aptArguments, localDebs: localPaths, progress: progress)
+                    }
                 }
-            }
-            // apt may remove only what was asked: anything else is a base package the change would break.
-            let extra = resolution.removed.filter { !removals.contains($0) }
-            if !extra.isEmpty {
-                throw AptOstreeError(.conflict, "This change would also remove base package\(extra.count == 1 ? "" : "s") \(extra.joined(separator: ", ")); "
-                                     + "name \(extra.count == 1 ? "it" : "them") in 'apt-ostree override remove' to go ahead")
-            }
-            let count = requested.count + requestedLocal.count
-            if count > 0 { progress.message("Resolved \(count) requested package\(count == 1 ? "" : "s") to \(resolution.planned.count) to install") }
-            for p in resolution.planned { progress.message("  \(p.name) \(p.version)" + (replaced.contains(p.name) ? " (replacing the base's)" : "")) }
-            for name in removals { progress.message("  removing \(name)") }
-            if request.dryRun {
-                progress.message("Exiting because of '--dry-run' option")
-                return Result(deployed: false)
-            }
-            if request.downloadOnly {
-                progress.message("Exiting because of '--download-only' option")
+                // apt may remove only what was asked: anything else is a base package the change would break.
+                let extra = resolution.removed.filter { !removals.contains($0) }
+                if !extra.isEmpty {
+                    throw AptOstreeError(.conflict, "This change would also remove base package\(extra.count == 1 ? "" : "s") \(extra.joined(separator: ", ")); "
+                                         + "name \(extra.count == 1 ? "it" : "them") in 'apt-ostree override remove' to go ahead")
+                }
+                let count = requested.count + requestedLocal.count
+                if count > 0 { progress.message("Resolved \(count) requested package\(count == 1 ? "" : "s") to \(resolution.planned.count) to install") }
+                for p in resolution.planned { progress.message("  \(p.name) \(p.version)" + (replaced.contains(p.name) ? " (replacing the base's)" : "")) }
+                for name in removals { progress.message("  removing \(name)") }
+                if request.dryRun {
+                    progress.message("Exiting because of '--dry-run' option")
+                    return Result(deployed: false)
+                }
+                if request.downloadOnly {
+                    progress.message("Exiting because of '--download-only' option")
+                    return Result(deployed: false)
+                }
+            } else if request.dryRun || request.downloadOnly {
                 return Result(deployed: false)
             }
             try progress.checkpoint()
             let key = sha256Hex(([Self.formatVersion, base] + resolution.planned.map { "\($0.name)=\($0.version)=\($0.architecture)" }.sorted()
                                  + ["requested"] + requested.sorted() + ["local"] + requestedLocal.sorted()
                                  + ["remove"] + removals.sorted() + ["replace"] + origin.overrideReplaceLocal.sorted()).joined(separator: "\n"))
-            if let cached = try repo.resolve(Self.layerRefPrefix + key, allowMissing: true) {
+            // A regenerated initramfs reads the machine's /etc, which no key captures: made anew each time.
+            let initramfs = origin.regenerateInitramfs
+                ? InitramfsRegeneration(etc: deploymentPath(src) + "/etc", args: origin.initramfsArgs) : nil
+            if initramfs == nil, let cached = try repo.resolve(Self.layerRefPrefix + key, allowMissing: true) {
                 progress.message("Reusing layer \(cached.prefix(12)) (same base and packages)")
                 checksum = cached
             } else {
@@ -239,9 +247,11 @@ public struct PackageLayering {
                 let baseDeployment = context.sysroot.deployments.first { $0.checksum == base }.map(deploymentPath)
                 checksum = try LayerBuilder(repo: repo, repoPath: repoPath, progress: progress)
                     .build(base: base, baseDeployment: baseDeployment, debs: resolution.debs, removals: removals,
-                           replacing: replaced, requested: names)
-                newRefs.append(Self.layerRefPrefix + key)
-                try repo.setRef(Self.layerRefPrefix + key, to: checksum)
+                           replacing: replaced, requested: names, initramfs: initramfs)
+                if initramfs == nil {
+                    newRefs.append(Self.layerRefPrefix + key)
+                    try repo.setRef(Self.layerRefPrefix + key, to: checksum)
+                }
             }
             for deb in newLocal where try repo.resolve(LocalPackages.refPrefix + deb.sha256, allowMissing: true) == nil {
                 try store.store(deb, scratch: scratch)
@@ -275,10 +285,7 @@ public struct PackageLayering {
 
     var repoPath: String { (context.options.path == "/" ? "" : context.options.path) + "/ostree/repo" }
 
-    /// The deployment folder of `d`.
-    func deploymentPath(_ d: Deployment) -> String {
-        (context.options.path == "/" ? "" : context.options.path) + "/ostree/deploy/\(d.osname)/deploy/\(d.checksum).\(d.deploySerial)"
-    }
+    func deploymentPath(_ d: Deployment) -> String { context.deploymentPath(d) }
 
     /// apt for layering onto `base`: the machine's sources (the deployment's /etc/apt), the
     /// base's dpkg status (read from the repo once per base, kept in the cache), the
