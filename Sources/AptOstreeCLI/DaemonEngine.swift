@@ -79,6 +79,17 @@ final class DaemonEngine: Engine, @unchecked Sendable {
                                           [VariantCodec.variant(request.json), VariantCodec.dictionary([:])], progress: progress)
     }
 
+    func applyLive(_ options: SysrootOptions, _ request: ApplyLiveRequest, progress: ProgressSink) throws -> Bool {
+        let sink = WatchingProgress(inner: progress)
+        try runTransaction(options, "ApplyLive", [VariantCodec.variant(request.json)], progress: sink)
+        return sink.saw("Successfully updated running filesystem tree.")
+    }
+
+    func usroverlay(_ options: SysrootOptions, state: String, progress: ProgressSink) throws {
+        // The overlay is mounted in the mount namespace of the process that asks libostree.
+        try execDirect()
+    }
+
     func initramfs(_ options: SysrootOptions, _ request: InitramfsRequest, progress: ProgressSink) throws -> Bool {
         try runTransactionChangingDefault(options, "SetInitramfsState",
                                           [VariantCodec.variant(request.json), VariantCodec.dictionary([:])], progress: progress)

@@ -13,6 +13,11 @@ public protocol Engine: Sendable {
     func previewKargs(_ options: SysrootOptions, _ request: KargsRequest) throws -> (current: String, result: String)
     /// `kargs` with changes; returns whether a new deployment was written.
     func kargs(_ options: SysrootOptions, _ request: KargsRequest, progress: ProgressSink) throws -> Bool
+    /// `apply-live`; returns whether the running tree changed.
+    func applyLive(_ options: SysrootOptions, _ request: ApplyLiveRequest, progress: ProgressSink) throws -> Bool
+    /// `usroverlay`: must run in the caller's mount namespace (the daemon engine executes the
+    /// in-process one instead).
+    func usroverlay(_ options: SysrootOptions, state: String, progress: ProgressSink) throws
     /// `initramfs --enable|--disable`; returns whether a new deployment was written.
     func initramfs(_ options: SysrootOptions, _ request: InitramfsRequest, progress: ProgressSink) throws -> Bool
     /// `initramfs-etc` with changes; returns whether a new deployment was written.

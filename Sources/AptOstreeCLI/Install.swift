@@ -41,6 +41,9 @@ extension AptOstree {
         @Option(name: .customLong("uninstall"), help: ArgumentHelp("Remove overlayed package PKG in the same transaction", valueName: "PKG"))
         var uninstall: [String] = []
 
+        @Flag(name: [.customShort("A"), .customLong("apply-live")], help: "Apply changes to both pending deployment and running filesystem tree")
+        var applyLive = false
+
         @Argument(help: ArgumentHelp("Packages to install.", valueName: "PACKAGE"))
         var packages: [String] = []
 
@@ -52,7 +55,8 @@ extension AptOstree {
             if globals.handledVersion() { return }
             var request = PackageChangeRequest(install: packages, uninstall: uninstall)
             request.allowInactive = allowInactive
-            try runPackageChange(request, options, globals)
+            if applyLive && options.reboot { throw ValidationError("Cannot specify both --apply-live and --reboot") }
+            try runPackageChange(request, options, globals, applyLive: applyLive)
         }
     }
 
@@ -104,7 +108,7 @@ extension AptOstree {
 }
 
 /// Runs an install/uninstall request and handles the common flags.
-func runPackageChange(_ base: PackageChangeRequest, _ options: PackageOptions, _ globals: GlobalOptions) throws {
+func runPackageChange(_ base: PackageChangeRequest, _ options: PackageOptions, _ globals: GlobalOptions, applyLive: Bool = false) throws {
     var request = base
     request.dryRun = options.dryRun
     request.idempotent = options.idempotent
@@ -113,6 +117,11 @@ func runPackageChange(_ base: PackageChangeRequest, _ options: PackageOptions, _
     let changed = try globals.engine().changePackages(globals.sysrootOptions, request, progress: globals.progress)
     guard changed else {
         if options.unchangedExit77 { throw ExitCode(ExitStatus.unchanged) }
+        return
+    }
+    if applyLive {
+        // The new pending deployment, made live too.
+        _ = try globals.engine().applyLive(globals.sysrootOptions, ApplyLiveRequest(), progress: globals.progress)
         return
     }
     printNextStep(globals)

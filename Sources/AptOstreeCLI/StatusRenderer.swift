@@ -92,6 +92,8 @@ public enum StatusRenderer {
             out += kv("Commit", d.checksum)
         }
         if let pinned = d.request.overrideCommit, verbose { out += kv("PinnedCommit", pinned) }
+        if let live = d.liveInProgress { out += kv("InterruptedLiveCommit", live) }
+        if let live = d.liveReplaced { out += kv("LiveCommit", live) }
         if let p = d.pendingBaseChecksum, d.booted {
             out += kv("AvailableUpdate", (d.pendingBaseVersion.map { "\($0) " } ?? "") + "(\(p))")
         }

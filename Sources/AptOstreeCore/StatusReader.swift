@@ -60,6 +60,10 @@ public struct StatusReader {
             staged: d.isStaged, pinned: d.isPinned, unlocked: d.unlockedState, request: request)
         s.containerImageReference = request.containerImageReference
         s.kernelArgs = KernelArgs(d.kernelArguments).strv.filter { !$0.hasPrefix("ostree=") }
+        if let booted = context.sysroot.booted, d.isSame(as: booted), let live = ApplyLive.state(of: d) {
+            s.liveReplaced = live.commit.isEmpty ? nil : live.commit
+            s.liveInProgress = live.inProgress.isEmpty ? nil : live.inProgress
+        }
 
         var base = commit
         if commit.metadataBool(MetaKey.clientLayer) == true, let parent = commit.parent {

@@ -48,11 +48,18 @@ public final class SysrootContext: @unchecked Sendable {
         sysroot.deployments.filter { $0.osname == osname }
     }
 
-    /// The deployment a change starts from: the booted one when it belongs to `osname`,
-    /// else that stateroot's default deployment.
+    /// The deployment a change starts from: the stateroot's default deployment, which is
+    /// the pending one when changes were made since boot (they pile up, as in rpm-ostree),
+    /// else the booted one. (/etc is merged from libostree's merge deployment all the same.)
     public func sourceDeployment(of osname: String) throws -> Deployment {
-        if let b = sysroot.booted, b.osname == osname { return b }
-        return try defaultDeployment(of: osname)
+        try defaultDeployment(of: osname)
+    }
+
+    /// The deployment waiting for the next boot: the stateroot's default when it is not the
+    /// booted one (nil when nothing is booted: a sysroot in a folder has no pending deployment).
+    public func pendingDeployment(of osname: String) -> Deployment? {
+        guard let booted = sysroot.booted, let first = deployments(of: osname).first, !first.isSame(as: booted) else { return nil }
+        return first
     }
 
     /// The base commit of a deployed commit: its parent when apt-ostree layered it, else itself.

@@ -112,6 +112,10 @@ public enum Introspection {
               <arg type="a{sv}" name="options" direction="in"/>
               <arg type="s" name="transaction_address" direction="out"/>
             </method>
+            <method name="ApplyLive">
+              <arg type="a{sv}" name="options" direction="in"/>
+              <arg type="s" name="transaction_address" direction="out"/>
+            </method>
             <method name="ModifyRemote">
               <arg type="a{sv}" name="request" direction="in"/>
               <arg type="s" name="transaction_address" direction="out"/>

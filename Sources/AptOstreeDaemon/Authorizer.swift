@@ -14,6 +14,7 @@ public struct Authorizer: Sendable {
         "ModifyKernelArgs": "bootconfig",
         "SetInitramfsState": "bootconfig",
         "InitramfsEtc": "bootconfig",
+        "ApplyLive": "apply-live",
         "Cleanup": "cleanup",
         "PkgChange": "install-uninstall-packages",
         "OverrideChange": "override",

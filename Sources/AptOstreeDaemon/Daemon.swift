@@ -300,6 +300,10 @@ public final class Daemon: @unchecked Sendable {
             let deploy = request
             title = "deploy \(revision)"
             work = { p in _ = try engine.upgrade(options, deploy, progress: p) }
+        case "ApplyLive":
+            let request = ApplyLiveRequest(json: argumentJSON(params, 0))
+            title = "apply-live"
+            work = { p in _ = try engine.applyLive(options, request, progress: p) }
         case "SetInitramfsState":
             let request = try InitramfsRequest(json: argumentJSON(params, 0))
             title = "initramfs --\(request.enable ? "enable" : "disable")"

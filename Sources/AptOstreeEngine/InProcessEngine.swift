@@ -28,6 +28,16 @@ public struct InProcessEngine: Engine {
         return try KernelArgsChange(context: try SysrootContext(options), progress: progress).run(request).deployed
     }
 
+    public func applyLive(_ options: SysrootOptions, _ request: ApplyLiveRequest, progress: ProgressSink) throws -> Bool {
+        try requireRoot("apply-live")
+        return try ApplyLive(context: try SysrootContext(options), progress: progress).run(request)
+    }
+
+    public func usroverlay(_ options: SysrootOptions, state: String, progress: ProgressSink) throws {
+        try requireRoot("usroverlay")
+        try ApplyLive(context: try SysrootContext(options), progress: progress).usroverlay(state: state)
+    }
+
     public func initramfs(_ options: SysrootOptions, _ request: InitramfsRequest, progress: ProgressSink) throws -> Bool {
         try requireRoot("initramfs")
         return try InitramfsChange(context: try SysrootContext(options), progress: progress).run(request)

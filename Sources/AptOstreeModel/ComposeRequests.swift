@@ -240,6 +240,31 @@ public struct InitramfsEtcRequest: Sendable, Equatable {
     }
 }
 
+/// `apply-live [--target=REV] [--reset] [--allow-replacement]`.
+public struct ApplyLiveRequest: Sendable, Equatable {
+    public var target: String?
+    public var reset = false
+    public var allowReplacement = false
+
+    public init(target: String? = nil, reset: Bool = false, allowReplacement: Bool = false) {
+        self.target = target
+        self.reset = reset
+        self.allowReplacement = allowReplacement
+    }
+
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["reset": .bool(reset), "allow-replacement": .bool(allowReplacement)]
+        if let target { o["target"] = .string(target) }
+        return .object(o)
+    }
+
+    public init(json: JSONValue) {
+        target = json["target"]?.stringValue
+        reset = json["reset"]?.boolValue ?? false
+        allowReplacement = json["allow-replacement"]?.boolValue ?? false
+    }
+}
+
 /// `remote add|delete`.
 public struct RemoteRequest: Sendable, Equatable {
     public enum Action: String, Sendable { case add, delete }

@@ -38,6 +38,8 @@ extension DeploymentStatus {
         pendingBaseVersion = j["pending-base-version"]?.stringValue
         pendingBaseTimestamp = uint("pending-base-timestamp")
         packageDiff = j["package-diff"]?.stringValue
+        liveReplaced = j["live-replaced"]?.stringValue
+        liveInProgress = j["live-inprogress"]?.stringValue
     }
 }
 

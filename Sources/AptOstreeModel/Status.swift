@@ -43,6 +43,10 @@ public struct DeploymentStatus: Equatable, Sendable {
     public var pendingBaseChecksum: String?
     public var pendingBaseVersion: String?
     public var pendingBaseTimestamp: UInt64?
+    /// The commit `apply-live` made live on the booted deployment, and one an interrupted
+    /// apply-live was applying.
+    public var liveReplaced: String?
+    public var liveInProgress: String?
     /// The package changes from the booted deployment to this one ("2 added, 1 upgraded"),
     /// when both commits carry package lists; nil for the booted one.
     public var packageDiff: String?
@@ -111,6 +115,8 @@ public struct DeploymentStatus: Equatable, Sendable {
         }
         if let v = request.overrideCommit { o["override-commit"] = .string(v) }
         if let packageDiff { o["package-diff"] = .string(packageDiff) }
+        if let liveReplaced { o["live-replaced"] = .string(liveReplaced) }
+        if let liveInProgress { o["live-inprogress"] = .string(liveInProgress) }
         return .object(o)
     }
 }

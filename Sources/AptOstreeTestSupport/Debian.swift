@@ -63,6 +63,16 @@ extension TestSysroot {
         try run([aptOstreeBinary] + args + ["--sysroot=\(path)"], environment: ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent"])
     }
 
+    /// Runs `sh -c SCRIPT` as if deployment `index` (0: the default) were booted
+    /// (`scripts/booted-ns.sh`: a private mount namespace with that deployment as /); the
+    /// host's apt-ostree is first on PATH there. Each call is a boot of its own.
+    /// `binds` are host folders shown at the same path (a local apt repository).
+    public func booted(index: Int = 0, binds: [String] = [], _ script: String) throws -> ProcessResult {
+        try run([packageRoot.appendingPathComponent("scripts/booted-ns.sh").path, "--index", String(index)] + binds.flatMap { ["--bind", $0] }
+                + [path, "sh", "-c", script],
+                environment: ["APT_OSTREE_BUILD": (aptOstreeBinary as NSString).deletingLastPathComponent])
+    }
+
     /// A fingerprint of deployments, origins, boot entries and refs (what a failure must not change).
     public func layeringFingerprint() throws -> String {
         let script = """

@@ -128,3 +128,26 @@ extension Repo {
         return out
     }
 }
+
+/// What changed between two commits (libostree's diff): paths as in the tree.
+public struct TreeDiff: Sendable, Equatable {
+    public var modified: [String] = []
+    public var removed: [String] = []
+    /// An added folder is one entry; its content comes with it.
+    public var added: [String] = []
+
+    public var isEmpty: Bool { modified.isEmpty && removed.isEmpty && added.isEmpty }
+    /// `N modified, N removed, N added`.
+    public var summary: String { "\(modified.count) modified, \(removed.count) removed, \(added.count) added" }
+}
+
+extension Repo {
+    /// The changes from commit `from` to commit `to` below `subpath` (e.g. `usr`).
+    public func diff(from: String, to: String, subpath: String? = nil) throws -> TreeDiff {
+        var m: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
+        var r: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
+        var a: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
+        try withGError("Comparing \(from.prefix(12)) with \(to.prefix(12))") { aot_diff_commits(pointer, from, to, subpath, &m, &r, &a, $0) }
+        return TreeDiff(modified: takeStrv(m).sorted(), removed: takeStrv(r).sorted(), added: takeStrv(a).sorted())
+    }
+}

@@ -132,6 +132,20 @@ public final class Sysroot: GObjectRef, @unchecked Sendable {
         return Deployment(adopting: UnsafeMutableRawPointer(out))
     }
 
+    /// libostree's unlock of `deployment` (an overlayfs on /usr of the running system):
+    /// `development` writable until reboot, `hotfix` writable and kept (a rollback copy is
+    /// made first), `transient` read-only except in a private mount namespace.
+    public func unlock(_ deployment: Deployment, state: String) throws {
+        let value: OstreeDeploymentUnlockedState
+        switch state {
+        case "development": value = OSTREE_DEPLOYMENT_UNLOCKED_DEVELOPMENT
+        case "hotfix": value = OSTREE_DEPLOYMENT_UNLOCKED_HOTFIX
+        case "transient": value = OSTREE_DEPLOYMENT_UNLOCKED_TRANSIENT
+        default: throw GLibError(message: "Unknown unlock state \(state)")
+        }
+        try withGError("Unlocking \(deployment.id)") { ostree_sysroot_deployment_unlock(pointer, deployment.pointer, value, nil, $0) }
+    }
+
     /// Keeps the cpio archive read from `fd` under /boot as an overlay initrd (libostree's
     /// initramfs-etc mechanism); returns the checksum `deployTree` takes.
     public func stageOverlayInitrd(fd: Int32) throws -> String {

@@ -28,3 +28,9 @@ void aot_key_file_set_string_list (GKeyFile *kf, const char *group, const char *
 
 /* The boolean value of `key` in an a{sv} dictionary; `found` tells whether it was there. */
 gboolean aot_variant_lookup_bool (GVariant *dict, const char *key, gboolean *found);
+
+/* The paths (as in the tree, e.g. "/usr/bin/x") modified, removed and added from commit `from`
+ * to commit `to`, below `subpath` ("usr") or everywhere when NULL. An added or removed folder
+ * is one entry. Each list is a NULL-terminated strv to free with g_strfreev. */
+gboolean aot_diff_commits (OstreeRepo *repo, const char *from, const char *to, const char *subpath,
+                           char ***out_modified, char ***out_removed, char ***out_added, GError **error);
