@@ -20,6 +20,9 @@ install -D -m 644 data/org.debian.aptostree1.xml "$dest/usr/share/dbus-1/interfa
 install -D -m 644 data/polkit-1/actions/org.debian.aptostree1.policy \
     "$dest/usr/share/polkit-1/actions/org.debian.aptostree1.policy"
 install -D -m 644 data/systemd/apt-ostreed.service "$dest/lib/systemd/system/apt-ostreed.service"
+install -D -m 644 data/systemd/apt-ostree-bootstatus.service "$dest/lib/systemd/system/apt-ostree-bootstatus.service"
+mkdir -p "$dest/etc/systemd/system/multi-user.target.wants"
+ln -sf /lib/systemd/system/apt-ostree-bootstatus.service "$dest/etc/systemd/system/multi-user.target.wants/apt-ostree-bootstatus.service"
 # compose's data: the initramfs-tools hook it puts into every bootable tree, the example manifests.
 install -D -m 755 data/initramfs-tools/hooks/apt-ostree "$dest/usr/share/apt-ostree/initramfs-tools/hooks/apt-ostree"
 install -D -m 755 data/initramfs-tools/scripts/local-bottom/apt-ostree \

@@ -75,6 +75,13 @@ private func read(_ path: String) -> String? { try? String(contentsOfFile: path,
         #expect(applied.stdout.contains("LiveCommit: \(pending)") && applied.stdout.contains("No changes: the running tree is already"))
         // The next boot of the same deployment: gone.
         #expect(try s.booted(index: 1, "command -v aot-live || echo gone").stdout == "gone\n")
+        // apt-ostree-bootstatus.service's command, on a boot of the layered deployment: it
+        // names what was booted (the unit's ExecStart, run as systemd would).
+        let unit = try String(contentsOf: packageRoot.appendingPathComponent("data/systemd/apt-ostree-bootstatus.service"), encoding: .utf8)
+        let exec = try #require(unit.split(separator: "\n").first { $0.hasPrefix("ExecStart=") }.map { String($0.dropFirst(10)) })
+        let bootstatus = try s.booted(index: 0, exec.replacingOccurrences(of: "/usr/bin/apt-ostree", with: "apt-ostree"))
+        #expect(bootstatus.status == 0 && bootstatus.stdout.contains("● ") && bootstatus.stdout.contains("LayeredPackages: aot-live")
+                && bootstatus.stdout.contains("Commit: \(pending)") && !bootstatus.stdout.contains("\n\n"), "\(bootstatus.stdout)\(bootstatus.stderr)")
 
         // A pending change that replaces a base package: refused, then allowed; --reset undoes it.
         let debDir = FileManager.default.temporaryDirectory.appendingPathComponent("apt-ostree-live-\(UUID().uuidString.prefix(8))").path
