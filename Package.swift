@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(name: "apt-ostree-bench", dependencies: ["AptOstreeDBus", "CGio"]),
         // Temp sysroots and fixtures for the tests.
         .target(name: "AptOstreeTestSupport", dependencies: ["CGio", "AptOstreePOSIX"]),
-        .testTarget(name: "AptOstreeUnitTests", dependencies: ["AptOstreeModel", "AptOstreeCore", "AptOstreeCLI", "AptOstreeDBus", "CGio"]),
+        .testTarget(name: "AptOstreeUnitTests", dependencies: ["AptOstreeModel", "AptOstreeCore", "AptOstreeCLI", "AptOstreeDBus", "CGio", "AptOstreePOSIX", "OSTreeKit"]),
         // The debian tier: composes from Debian's mirror (cached under .cache/).
         .testTarget(name: "AptOstreeDebianTests", dependencies: ["AptOstreeTestSupport", "OSTreeKit"]),
         .testTarget(name: "AptOstreeSysrootTests", dependencies: [

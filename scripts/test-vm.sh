@@ -4,8 +4,15 @@
 # `apt-ostree compose image`, and boots it under QEMU (TCG) from the image alone until a login
 # prompt with no failed unit (scripts/boot-vm.sh). Then layers chrony into the image's sysroot
 # with `apt-ostree install --sysroot` and boots again: the layered deployment is the default
-# and chrony's service starts. Needs root.
+# and chrony's service starts. Last, the kernel side and live changes inside the guest: a
+# package carrying this build of apt-ostree and scripts/vm/step.sh is layered into a fresh
+# image, which then boots four times on one persistent disk: `install --apply-live` of a small
+# package runs it at once; after a reboot it is layered; after `rollback` and a reboot it is
+# gone; `initramfs-etc --track` puts an /etc file into an overlay initrd; `initramfs --enable
+# --arg=-c --arg=gzip` regenerates the initramfs, and the guest boots it. Needs root.
+#   scripts/test-vm.sh [boot] [layer] [live]     (the stages to run; default all three)
 set -euo pipefail
+stages=" ${*:-boot layer live} "
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build
@@ -16,10 +23,13 @@ work=$(mktemp -d /var/tmp/apt-ostree-vm.XXXXXX)
 cleanup() { umount "$work/mnt" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 "$bin" compose image manifests/minimal.yaml "$work/minimal.raw" --repo="$repo" --cachedir=.cache/compose --format=raw
+mkdir "$work/mnt"
+if [[ $stages == *" boot "* ]]; then
 scripts/boot-vm.sh "$work/minimal.raw" 300 "$work/console-base.log"
 echo "vm tier: the composed image boots"
+fi
 
-mkdir "$work/mnt"
+if [[ $stages == *" layer "* ]]; then
 mount -o loop,offset=1048576 "$work/minimal.raw" "$work/mnt"
 "$bin" install chrony --sysroot="$work/mnt"
 "$bin" status --sysroot="$work/mnt"
@@ -30,4 +40,45 @@ if ! grep -a "Started.*chrony" "$work/console-layered.log" | sed 's/\x1b\[[0-9;]
     exit 1
 fi
 echo "vm tier: the layered deployment boots and its service runs"
+fi
+
+if [[ $stages == *" live "* ]]; then
+
+# The kernel side and live changes, inside the guest.
+pkg=$work/pkg
+mkdir -p "$pkg/DEBIAN" "$pkg/usr/lib/aot-vmtest/bin" "$pkg/usr/lib/aot-vmtest/swift" "$pkg/usr/bin" \
+    "$pkg/usr/share/aot-vmtest/repo" "$pkg/lib/systemd/system" "$pkg/etc/systemd/system/multi-user.target.wants"
+cp .build/debug/apt-ostree .build/debug/apt-ostreed "$pkg/usr/lib/aot-vmtest/bin/"
+ldd .build/debug/apt-ostreed | awk '$3 ~ /\/swift\// { print $3 }' | xargs -r cp -t "$pkg/usr/lib/aot-vmtest/swift/"
+printf '#!/bin/sh\nLD_LIBRARY_PATH=/usr/lib/aot-vmtest/swift exec /usr/lib/aot-vmtest/bin/apt-ostree "$@"\n' > "$pkg/usr/bin/apt-ostree"
+chmod 755 "$pkg/usr/bin/apt-ostree"
+install -m 755 scripts/vm/step.sh "$pkg/usr/lib/aot-vmtest/step.sh"
+install -m 644 scripts/vm/aot-vmtest.service "$pkg/lib/systemd/system/aot-vmtest.service"
+ln -s /lib/systemd/system/aot-vmtest.service "$pkg/etc/systemd/system/multi-user.target.wants/aot-vmtest.service"
+printf 'Package: aot-vmtest\nVersion: 1.0\nArchitecture: amd64\nMaintainer: apt-ostree <apt-ostree@localhost>\nDescription: apt-ostree vm tier scenario\n' > "$pkg/DEBIAN/control"
+hello=$work/hello
+mkdir -p "$hello/DEBIAN" "$hello/usr/bin"
+printf '#!/bin/sh\necho hello from the vm\n' > "$hello/usr/bin/aot-vm-hello"
+chmod 755 "$hello/usr/bin/aot-vm-hello"
+printf 'Package: aot-vm-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: apt-ostree <apt-ostree@localhost>\nDescription: a package for apply-live\n' > "$hello/DEBIAN/control"
+dpkg-deb --root-owner-group -b "$hello" "$pkg/usr/share/aot-vmtest/repo/aot-vm-hello_1.0_all.deb" >/dev/null
+(cd "$pkg/usr/share/aot-vmtest/repo" && dpkg-scanpackages . > Packages 2>/dev/null)
+dpkg-deb --root-owner-group -b "$pkg" "$work/aot-vmtest_1.0_amd64.deb" >/dev/null
+cp --sparse=always "$work/minimal.raw" "$work/live.raw"
+mount -o loop,offset=1048576 "$work/live.raw" "$work/mnt"
+"$bin" install "$work/aot-vmtest_1.0_amd64.deb" --sysroot="$work/mnt"
+umount "$work/mnt"
+log=$work/console-live.log
+# One persistent disk, reboots allowed: the guest powers off after "done" or a failure.
+timeout 2400 qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -display none -nic user,model=virtio-net-pci \
+    -serial "file:$log" -drive "file=$work/live.raw,format=raw,if=virtio" || true
+grep -a "AOT-VMTEST:" "$log" | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' || true
+if ! grep -aq "AOT-VMTEST: done" "$log" || grep -aq "AOT-VMTEST: FAIL" "$log"; then
+    cp "$log" /var/tmp/apt-ostree-vm-live.console.log
+    echo "vm tier: the kernel-side and live scenario failed; the guest's output (all: /var/tmp/apt-ostree-vm-live.console.log):" >&2
+    grep -av '^\[ *[0-9]' "$log" | tail -n 40 | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' >&2
+    exit 1
+fi
+echo "vm tier: apply-live, reboot, rollback, initramfs-etc and a regenerated initramfs work in the guest"
+fi
 echo "vm tier: passed"

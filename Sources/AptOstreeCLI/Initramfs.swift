@@ -22,8 +22,15 @@ extension AptOstree {
         @Flag(name: .shortAndLong, help: "Initiate a reboot after operation is complete")
         var reboot = false
 
+        @Flag(help: "With --enable: generate again even if regeneration is already enabled (after editing /etc)")
+        var force = false
+
+        @Flag(help: "With --enable: the generator's verbose output (adds its -v)")
+        var verbose = false
+
         func validate() throws {
             if enable && disable { throw ValidationError("Cannot simultaneously specify --enable and --disable") }
+            if (force || verbose) && !enable { throw ValidationError("--force and --verbose must be used with --enable") }
             if disable && !args.isEmpty { throw ValidationError("Cannot simultaneously specify --disable and --arg") }
             if !enable && !disable {
                 if reboot { throw ValidationError("--reboot must be used with --enable or --disable") }
@@ -40,8 +47,8 @@ extension AptOstree {
                 if on, let args = d?.request.initramfsArgs, !args.isEmpty { print("Initramfs args: " + args.joined(separator: " ")) }
                 return
             }
-            let changed = try globals.engine().initramfs(globals.sysrootOptions, InitramfsRequest(enable: enable, args: args),
-                                                         progress: globals.progress)
+            let request = InitramfsRequest(enable: enable, args: args + (verbose && !args.contains("-v") ? ["-v"] : []), force: force)
+            let changed = try globals.engine().initramfs(globals.sysrootOptions, request, progress: globals.progress)
             print("Initramfs regeneration is now: \(enable ? "enabled" : "disabled")")
             if changed {
                 printNextStep(globals)

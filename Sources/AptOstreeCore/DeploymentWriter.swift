@@ -1,4 +1,5 @@
 import AptOstreeModel
+import AptOstreePOSIX
 import OSTreeKit
 
 /// The one path by which the engine adds a deployment.
@@ -37,6 +38,9 @@ struct DeploymentWriter {
             try recordHistory(staged, osname: osname)
             return staged
         }
+        // Not staged: libostree copies the overlay from /run/ostree/staged-initrds (where it
+        // always puts them, whatever the sysroot) into /boot now; the copy in /run can go.
+        defer { for o in overlays { try? FS.remove("/run/ostree/staged-initrds/" + o) } }
         progress.message("Writing deployment...")
         let before = Set(sysroot.deployments.map(\.id))
         let new = try withContext("Deploying \(revision)") {

@@ -31,14 +31,16 @@ public struct InitramfsChange {
             var origin = src.origin.map(OriginCodec.decode) ?? Origin()
             // Arguments are not compared: asking again with them regenerates (a config file
             // may have changed, which only a regeneration can tell).
-            if request.enable == origin.regenerateInitramfs && request.args.isEmpty && origin.initramfsArgs.isEmpty {
+            if request.enable == origin.regenerateInitramfs && request.args.isEmpty && origin.initramfsArgs.isEmpty
+                && !(request.force && request.enable) {
                 throw AptOstreeError(.invalidArgument, "initramfs regeneration state is already \(request.enable ? "enabled" : "disabled")")
             }
             if request.enable && !origin.initramfsEtc.isEmpty {
                 throw AptOstreeError(.invalidArgument, "initramfs regeneration and /etc overlay not compatible (the regenerated initramfs reads /etc already); run 'apt-ostree initramfs-etc --untrack-all' first")
             }
             origin.regenerateInitramfs = request.enable
-            origin.initramfsArgs = request.enable ? request.args : []
+            // --force without arguments keeps the ones in force.
+            if !(request.force && request.args.isEmpty) { origin.initramfsArgs = request.enable ? request.args : [] }
             let base = SysrootContext.baseChecksum(of: try repo.loadCommit(src.checksum))
             return try PackageLayering(context: context, progress: progress)
                 .deploy(src: src, osname: osname, base: base, origin: origin, newLocal: [], options: PackageChangeRequest(), repo: repo).deployed
@@ -57,7 +59,7 @@ public struct InitramfsChange {
             if origin.regenerateInitramfs && !request.track.isEmpty {
                 throw AptOstreeError(.invalidArgument, "initramfs regeneration and /etc overlay not compatible (the regenerated initramfs reads /etc already)")
             }
-            let etc = context.deploymentPath(src)
+            let etc = context.etcRoot(of: osname, fallback: src)
             for path in request.track where FS.kind(etc + path) == .missing {
                 throw AptOstreeError(.notFound, "\(path): no such file or folder in the deployment's /etc")
             }

@@ -55,6 +55,13 @@ public final class SysrootContext: @unchecked Sendable {
         try defaultDeployment(of: osname)
     }
 
+    /// The folder whose /etc is the machine's configuration: libostree's merge deployment
+    /// (the booted one on a running system; a staged deployment's /etc is only merged at
+    /// shutdown), else `fallback`'s.
+    public func etcRoot(of osname: String, fallback: Deployment) -> String {
+        deploymentPath(sysroot.mergeDeployment(osname: osname) ?? fallback)
+    }
+
     /// The deployment waiting for the next boot: the stateroot's default when it is not the
     /// booted one (nil when nothing is booted: a sysroot in a folder has no pending deployment).
     public func pendingDeployment(of osname: String) -> Deployment? {

@@ -199,18 +199,22 @@ public struct ResetRequest: Sendable, Equatable {
 public struct InitramfsRequest: Sendable, Equatable {
     public var enable: Bool
     public var args: [String]
+    /// Generate again even when regeneration is already enabled with these arguments.
+    public var force = false
 
-    public init(enable: Bool, args: [String] = []) {
+    public init(enable: Bool, args: [String] = [], force: Bool = false) {
         self.enable = enable
         self.args = args
+        self.force = force
     }
 
-    public var json: JSONValue { .object(["enable": .bool(enable), "args": .strings(args)]) }
+    public var json: JSONValue { .object(["enable": .bool(enable), "args": .strings(args), "force": .bool(force)]) }
 
     public init(json: JSONValue) throws {
         guard let enable = json["enable"]?.boolValue else { throw AptOstreeError(.invalidArgument, "An initramfs request needs 'enable'") }
         self.enable = enable
         args = json["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        force = json["force"]?.boolValue ?? false
     }
 }
 

@@ -76,6 +76,14 @@ private func cpioListing(_ s: TestSysroot, _ bootPath: String) throws -> [String
         #expect(listing.contains("usr/lib/ostree/ostree-prepare-root"))
         #expect(try s.direct(["initramfs"]).stdout == "Initramfs regeneration: enabled\nInitramfs args: -c gzip\n")
         #expect(try s.direct(["status"]).stdout.contains("Initramfs: regenerate: -c gzip\n"))
+        // An edit in /etc reaches the initramfs with --force (the arguments stay).
+        try "#!/bin/sh\n[ \"$1\" = prereqs ] && exit 0\nmkdir -p \"$DESTDIR/etc\"\necho edited > \"$DESTDIR/etc/aot-marker\"\n"
+            .write(toFile: try s.deploymentPath() + "/etc/initramfs-tools/hooks/aot", atomically: true, encoding: .utf8)
+        let forced = try s.direct(["initramfs", "--enable", "--force"])
+        #expect(forced.status == 0, "\(forced.stdout)\(forced.stderr)")
+        let again = try cpioListing(s, try defaultInitrds(s)[0])
+        #expect(again.first == "gzip" && again.contains("etc/aot-marker = edited"), "\(again.prefix(5))")
+        #expect(try s.direct(["initramfs", "--force"]).status == 64)
         // Tracking /etc files on top is refused: the regenerated initramfs reads /etc already.
         let track = try s.direct(["initramfs-etc", "--track=/etc/hostname"])
         #expect(track.status == 1 && track.stderr.contains("not compatible"), "\(track.stderr)")

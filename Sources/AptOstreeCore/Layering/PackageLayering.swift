@@ -238,7 +238,7 @@ public struct PackageLayering {
                                  + ["remove"] + removals.sorted() + ["replace"] + origin.overrideReplaceLocal.sorted()).joined(separator: "\n"))
             // A regenerated initramfs reads the machine's /etc, which no key captures: made anew each time.
             let initramfs = origin.regenerateInitramfs
-                ? InitramfsRegeneration(etc: deploymentPath(src) + "/etc", args: origin.initramfsArgs) : nil
+                ? InitramfsRegeneration(etc: context.etcRoot(of: osname, fallback: src) + "/etc", args: origin.initramfsArgs) : nil
             if initramfs == nil, let cached = try repo.resolve(Self.layerRefPrefix + key, allowMissing: true) {
                 progress.message("Reusing layer \(cached.prefix(12)) (same base and packages)")
                 checksum = cached
@@ -303,7 +303,7 @@ public struct PackageLayering {
             try FS.writeFile(bases + "/status", status)
         }
         let arch = Deb822.parse(status).first { $0["Package"] == "dpkg" }?["Architecture"] ?? "amd64"
-        return DeploymentApt(etcApt: deploymentPath(src) + "/etc/apt", status: bases + "/status",
+        return DeploymentApt(etcApt: context.etcRoot(of: src.osname, fallback: src) + "/etc/apt", status: bases + "/status",
                              extendedStates: bases + "/extended_states", cache: cache, architecture: arch)
     }
 }

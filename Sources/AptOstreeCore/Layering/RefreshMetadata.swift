@@ -22,8 +22,8 @@ public struct RefreshMetadata {
 }
 
 extension PackageLayering {
-    /// apt over the booted (or default) deployment as it is: its /etc/apt and its dpkg
-    /// database (what search and info compare against).
+    /// apt over the default (pending, else booted) deployment as it is: the machine's
+    /// /etc/apt and that deployment's dpkg database (what search and info compare against).
     func aptForDeployment() throws -> DeploymentApt {
         let osname = try context.osname()
         let d = try context.sourceDeployment(of: osname)
@@ -34,7 +34,7 @@ extension PackageLayering {
         }
         let arch = Deb822.parse(try FileText.read(status)).first { $0["Package"] == "dpkg" }?["Architecture"] ?? "amd64"
         let states = dir + "/usr/lib/sysimage/apt/extended_states"
-        return DeploymentApt(etcApt: dir + "/etc/apt", status: status,
+        return DeploymentApt(etcApt: context.etcRoot(of: osname, fallback: d) + "/etc/apt", status: status,
                              extendedStates: FS.kind(states) == .regular ? states : "/dev/null",
                              cache: context.varDirectory(osname: osname) + "/cache/apt-ostree", architecture: arch)
     }
