@@ -25,12 +25,9 @@ extension AptOstree {
         @Flag(help: "With --enable: generate again even if regeneration is already enabled (after editing /etc)")
         var force = false
 
-        @Flag(help: "With --enable: the generator's verbose output (adds its -v)")
-        var verbose = false
-
         func validate() throws {
             if enable && disable { throw ValidationError("Cannot simultaneously specify --enable and --disable") }
-            if (force || verbose) && !enable { throw ValidationError("--force and --verbose must be used with --enable") }
+            if force && !enable { throw ValidationError("--force must be used with --enable") }
             if disable && !args.isEmpty { throw ValidationError("Cannot simultaneously specify --disable and --arg") }
             if !enable && !disable {
                 if reboot { throw ValidationError("--reboot must be used with --enable or --disable") }
@@ -47,7 +44,8 @@ extension AptOstree {
                 if on, let args = d?.request.initramfsArgs, !args.isEmpty { print("Initramfs args: " + args.joined(separator: " ")) }
                 return
             }
-            let request = InitramfsRequest(enable: enable, args: args + (verbose && !args.contains("-v") ? ["-v"] : []), force: force)
+            // The global -v/--verbose asks the generator for its detailed output too (its -v).
+            let request = InitramfsRequest(enable: enable, args: args + (globals.verbose && enable && !args.contains("-v") ? ["-v"] : []), force: force)
             let changed = try globals.engine().initramfs(globals.sysrootOptions, request, progress: globals.progress)
             print("Initramfs regeneration is now: \(enable ? "enabled" : "disabled")")
             if changed {

@@ -79,6 +79,7 @@ private func cpioListing(_ s: TestSysroot, _ bootPath: String) throws -> [String
         // An edit in /etc reaches the initramfs with --force (the arguments stay).
         try "#!/bin/sh\n[ \"$1\" = prereqs ] && exit 0\nmkdir -p \"$DESTDIR/etc\"\necho edited > \"$DESTDIR/etc/aot-marker\"\n"
             .write(toFile: try s.deploymentPath() + "/etc/initramfs-tools/hooks/aot", atomically: true, encoding: .utf8)
+        _ = try run(["chmod", "755", try s.deploymentPath() + "/etc/initramfs-tools/hooks/aot"])
         let forced = try s.direct(["initramfs", "--enable", "--force"])
         #expect(forced.status == 0, "\(forced.stdout)\(forced.stderr)")
         let again = try cpioListing(s, try defaultInitrds(s)[0])

@@ -48,7 +48,7 @@ import Testing
         p.seconds = 4
         #expect(p.percent == 25)
         #expect(p.secondsLeft == 12)
-        #expect(p.text == "Receiving objects: 25/100, 2.0 MB at 500.0 kB/s, 12.0 s left")
+        #expect(p.text == "Receiving objects: 25/100, 2.0 MB at 500.0 kB/s, 0:12 left")
         p.outstandingMetadataFetches = 3
         #expect(p.percent == nil && p.text == "Receiving metadata objects: 25, 2.0 MB at 500.0 kB/s")
         var d = PullProgress()
