@@ -113,8 +113,7 @@ public struct ApplyLive {
             s.inProgress = target
             try s.write(booted.id)
 
-            let repoPath = (context.options.path == "/" ? "" : context.options.path) + "/ostree/repo"
-            let scratch = try makeTemporaryDirectory(under: repoPath + "/tmp")
+            let scratch = try makeTemporaryDirectory(under: context.repoPath + "/tmp")
             defer { try? FS.remove(scratch) }
             let root = scratch + "/root"
             try withContext("Checking out \(target.prefix(12))") { try repo.checkoutHardlinked(target, to: root) }

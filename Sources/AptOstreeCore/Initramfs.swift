@@ -41,9 +41,7 @@ public struct InitramfsChange {
             origin.regenerateInitramfs = request.enable
             // --force without arguments keeps the ones in force.
             if !(request.force && request.args.isEmpty) { origin.initramfsArgs = request.enable ? request.args : [] }
-            let base = SysrootContext.baseChecksum(of: try repo.loadCommit(src.checksum))
-            return try PackageLayering(context: context, progress: progress)
-                .deploy(src: src, osname: osname, base: base, origin: origin, newLocal: [], options: PackageChangeRequest(), repo: repo).deployed
+            return try PackageLayering(context: context, progress: progress).redeployBase(of: src, osname: osname, origin: origin, repo: repo)
         }
     }
 
@@ -70,9 +68,7 @@ public struct InitramfsChange {
                 return false
             }
             origin.initramfsEtc = list
-            let base = SysrootContext.baseChecksum(of: try repo.loadCommit(src.checksum))
-            return try PackageLayering(context: context, progress: progress)
-                .deploy(src: src, osname: osname, base: base, origin: origin, newLocal: [], options: PackageChangeRequest(), repo: repo).deployed
+            return try PackageLayering(context: context, progress: progress).redeployBase(of: src, osname: osname, origin: origin, repo: repo)
         }
     }
 

@@ -101,6 +101,9 @@ public final class SysrootContext: @unchecked Sendable {
         "\(options.path == "/" ? "" : options.path)/ostree/deploy/\(osname)/var"
     }
 
+    /// The repo's folder (its tmp/ holds scratch checkouts that hard-link objects).
+    public var repoPath: String { (options.path == "/" ? "" : options.path) + "/ostree/repo" }
+
     /// The folder of deployment `d` (its root, / when it is booted).
     public func deploymentPath(_ d: Deployment) -> String {
         (options.path == "/" ? "" : options.path) + "/ostree/deploy/\(d.osname)/deploy/\(d.checksum).\(d.deploySerial)"

@@ -125,7 +125,7 @@ public struct PullCancelled: Error, CustomStringConvertible {
 }
 
 /// Where a pull stands, from libostree's progress keys: what is being fetched, how much of
-/// it (`percent` when the total is known), the rate and the time left.
+/// it (`percent` when the total is known), the rate and the time left. (The engine words it.)
 public struct PullProgress: Sendable, Equatable {
     public var status = ""
     public var fetched: UInt32 = 0
@@ -135,10 +135,15 @@ public struct PullProgress: Sendable, Equatable {
     public var seconds: Double = 0
     public var deltaParts: (fetched: UInt32, total: UInt32) = (0, 0)
     public var deltaBytes: (fetched: UInt64, total: UInt64) = (0, 0)
-    /// A line for the end: set by `summary`.
-    var isSummary = false
+    /// The closing figures of a finished pull (set by `summary`).
+    public internal(set) var isSummary = false
 
-    public static func == (a: PullProgress, b: PullProgress) -> Bool { a.text == b.text && a.percent == b.percent }
+    /// Equal figures (the time aside): nothing new to report.
+    public static func == (a: PullProgress, b: PullProgress) -> Bool {
+        a.status == b.status && a.fetched == b.fetched && a.requested == b.requested && a.bytes == b.bytes
+            && a.outstandingMetadataFetches == b.outstandingMetadataFetches && a.isSummary == b.isSummary
+            && a.deltaParts == b.deltaParts && a.deltaBytes == b.deltaBytes
+    }
 
     public init() {}
 
@@ -187,43 +192,6 @@ public struct PullProgress: Sendable, Equatable {
         }
         return nil
     }
-
-    /// One line: `Receiving objects: 450/1000, 3.4 MB at 1.2 MB/s, 0:12 left`.
-    public var text: String {
-        if !status.isEmpty && !isSummary { return status }
-        let rateText = rate > 0 ? " at \(Self.size(UInt64(rate)))/s" : ""
-        if isSummary {
-            let parts = deltaParts.total > 0 ? "\(deltaParts.fetched) delta part\(deltaParts.fetched == 1 ? "" : "s"), " : ""
-            return "Pulled \(parts)\(fetched) object\(fetched == 1 ? "" : "s"), \(Self.size(bytes)) in \(Self.duration(seconds))" + rateText
-        }
-        let left = secondsLeft.map { ", \(Self.duration($0)) left" } ?? ""
-        if deltaParts.total > 0 {
-            return "Receiving delta parts: \(deltaParts.fetched)/\(deltaParts.total), \(Self.size(deltaBytes.fetched))/\(Self.size(deltaBytes.total))\(rateText)\(left)"
-        }
-        if outstandingMetadataFetches > 0 {
-            return "Receiving metadata objects: \(fetched), \(Self.size(bytes))\(rateText)"
-        }
-        return "Receiving objects: \(fetched)/\(requested), \(Self.size(bytes))\(rateText)\(left)"
-    }
-
-    /// SI sizes, as GLib prints them.
-    static func size(_ b: UInt64) -> String {
-        if b < 1000 { return "\(b) bytes" }
-        let units = ["kB", "MB", "GB", "TB"]
-        var v = Double(b) / 1000, i = 0
-        while v >= 1000 && i < units.count - 1 { v /= 1000; i += 1 }
-        let tenths = Int((v * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10) \(units[i])"
-    }
-
-    /// `0:07`, `12:30`, `1:02:03`; tenths under ten seconds for a summary.
-    static func duration(_ s: Double) -> String {
-        if s < 10 { return String(Int(s * 10) / 10) + "." + String(Int(s * 10) % 10) + " s" }
-        let t = Int(s.rounded())
-        return t >= 3600 ? "\(t / 3600):" + pad(t / 60 % 60) + ":" + pad(t % 60) : "\(t / 60):" + pad(t % 60)
-    }
-
-    static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 }
 
 /// Carries the Swift callbacks through libostree's `user_data`; progress at most once a second.
@@ -232,7 +200,7 @@ private final class PullBox: @unchecked Sendable {
     let isCancelled: (() -> Bool)?
     let cancellable: UnsafeMutablePointer<GCancellable>?
     var last: time_t = 0
-    var lastText = ""
+    var lastReported: PullProgress?
     init(progress: ((PullProgress) -> Void)?, isCancelled: (() -> Bool)?, cancellable: UnsafeMutablePointer<GCancellable>?) {
         self.progress = progress
         self.isCancelled = isCancelled
@@ -240,10 +208,9 @@ private final class PullBox: @unchecked Sendable {
     }
     func report(_ p: PullProgress, force: Bool = false) {
         let now = time(nil)
-        let text = p.text
-        guard force || now != last, text != lastText, !text.isEmpty else { return }
+        guard force || now != last, p != lastReported else { return }
         last = now
-        lastText = text
+        lastReported = p
         progress?(p)
     }
 }

@@ -273,6 +273,13 @@ public struct PackageLayering {
         return Result(deployed: true)
     }
 
+    /// Deploys the base `src` stands on again with `origin` (what reset, initramfs and
+    /// initramfs-etc change): layered packages and overrides re-applied through `deploy`.
+    func redeployBase(of src: Deployment, osname: String, origin: Origin, repo: Repo) throws -> Bool {
+        let base = SysrootContext.baseChecksum(of: try repo.loadCommit(src.checksum))
+        return try deploy(src: src, osname: osname, base: base, origin: origin, newLocal: [], options: PackageChangeRequest(), repo: repo).deployed
+    }
+
     /// The dpkg status stanzas of the base's installed packages, by name.
     func baseStatusFields(base: String, repo: Repo) throws -> [String: [String: String]] {
         guard let status = try repo.readFile(commit: base, path: "/usr/lib/sysimage/dpkg/status") else { return [:] }
@@ -283,7 +290,7 @@ public struct PackageLayering {
         return out
     }
 
-    var repoPath: String { (context.options.path == "/" ? "" : context.options.path) + "/ostree/repo" }
+    var repoPath: String { context.repoPath }
 
     func deploymentPath(_ d: Deployment) -> String { context.deploymentPath(d) }
 

@@ -164,8 +164,7 @@ public struct Upgrade {
                 progress.message("No changes.")
                 return false
             }
-            return try PackageLayering(context: context, progress: progress)
-                .deploy(src: src, osname: osname, base: base, origin: origin, newLocal: [], options: PackageChangeRequest(), repo: repo).deployed
+            return try PackageLayering(context: context, progress: progress).redeployBase(of: src, osname: osname, origin: origin, repo: repo)
         }
     }
 
