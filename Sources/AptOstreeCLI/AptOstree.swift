@@ -11,7 +11,7 @@ public struct AptOstree: ParsableCommand {
         commandName: "apt-ostree",
         abstract: "Image-based, atomic Debian: the OS is an OSTree commit; add packages with APT.",
         version: aptOstreeVersion,
-        subcommands: [Status.self, Deploy.self, Rollback.self, Kargs.self, Initramfs.self, InitramfsEtc.self, ApplyLive.self, Usroverlay.self, Cleanup.self, Reload.self, Cancel.self, Install.self, Uninstall.self, Override.self, RefreshMd.self, Search.self, Info.self, Db.self, Upgrade.self, Rebase.self, Reset.self, Remote.self, History.self, Compose.self]
+        subcommands: [Status.self, Deploy.self, Rollback.self, Kargs.self, Initramfs.self, InitramfsEtc.self, ApplyLive.self, Usroverlay.self, Cleanup.self, Reload.self, Cancel.self, Install.self, Uninstall.self, Override.self, RefreshMd.self, Search.self, Info.self, Db.self, Upgrade.self, Rebase.self, Reset.self, Remote.self, History.self, CountMe.self, Compose.self]
     )
 
     public init() {}

@@ -149,6 +149,21 @@ final class DaemonEngine: Engine, @unchecked Sendable {
         return (deployed, !sink.saw("No upgrade available.") && !sink.saw("No change."))
     }
 
+    func automaticUpdate(_ options: SysrootOptions, policy: String?, progress: ProgressSink) throws -> Bool? {
+        // The daemon's configuration decides; with none there is no transaction to follow.
+        let configured = try bus.property(owner, BusNames.sysrootPath, BusNames.sysrootInterface, "AutomaticUpdatePolicy")
+        if (policy ?? configured.stringValue) == "none" {
+            progress.message("Automatic updates are not enabled; exiting...")
+            return nil
+        }
+        return try runTransactionChangingDefault(options, "AutomaticUpdateTrigger", [VariantCodec.dictionary([:])], progress: progress)
+    }
+
+    func countMe(_ options: SysrootOptions, progress: ProgressSink) throws -> String {
+        // Reads the machine's state and reaches the network: no daemon transaction for it.
+        try execDirect()
+    }
+
     func reset(_ options: SysrootOptions, _ request: ResetRequest, progress: ProgressSink) throws -> Bool {
         try runTransactionChangingDefault(options, "Reset", [VariantCodec.variant(request.json)], progress: progress)
     }

@@ -36,6 +36,12 @@ public protocol Engine: Sendable {
     func info(_ options: SysrootOptions, names: [String]) throws -> String
     /// `upgrade` / `rebase`: (deployed, a newer base is available).
     func upgrade(_ options: SysrootOptions, _ request: UpgradeRequest, progress: ProgressSink) throws -> (deployed: Bool, available: Bool)
+    /// `upgrade --trigger-automatic-update-policy`: runs `policy` (nil: the configured one);
+    /// returns nil when automatic updates are off, else whether a new deployment was written.
+    func automaticUpdate(_ options: SysrootOptions, policy: String?, progress: ProgressSink) throws -> Bool?
+    /// `countme`: one anonymous report for this week to the origin's remote, if enabled;
+    /// returns the line to print.
+    func countMe(_ options: SysrootOptions, progress: ProgressSink) throws -> String
     /// `reset`; returns whether a new deployment was written.
     func reset(_ options: SysrootOptions, _ request: ResetRequest, progress: ProgressSink) throws -> Bool
     /// `remote list`: name and URL of each remote.

@@ -30,16 +30,20 @@ public enum StatusRenderer {
     /// The width rpm-ostree pads keys to (its longest key, "InactiveRemoteOverrides").
     static let keyWidth = 23
 
-    /// Renders the whole status.
-    public static func render(_ status: HostStatus, verbose: Bool, onlyBooted: Bool, glyphs: Glyphs) -> String {
+    /// The timer and service `AutomaticUpdates:` names, as rpm-ostree names its own.
+    static let automaticTimer = "apt-ostreed-automatic.timer"
+    static let automaticService = "apt-ostreed-automatic.service"
+
+    /// Renders the whole status; `now` dates the automatic service's last run ("4min ago").
+    public static func render(_ status: HostStatus, verbose: Bool, onlyBooted: Bool, glyphs: Glyphs,
+                              now: Int64 = Int64(time(nil))) -> String {
         var out = ""
         if let t = status.transaction {
             out += "State: busy\nTransaction: \(t.title)\n  Initiator: \(t.initiator)\n"
         } else {
             out += "State: idle\n"
         }
-        out += status.automaticUpdatePolicy == "none"
-            ? "AutomaticUpdates: disabled\n" : "AutomaticUpdates: \(status.automaticUpdatePolicy)\n"
+        out += automaticUpdatesLine(status, now: now)
         out += onlyBooted ? "BootedDeployment:\n" : "Deployments:\n"
         let multipleStateroots = Set(status.deployments.map(\.osname)).count > 1
         var first = true
@@ -49,7 +53,60 @@ public enum StatusRenderer {
                                     glyphs: glyphs)
             first = false
         }
+        if status.automaticUpdatePolicy != "none", let u = status.cachedUpdate {
+            out += "\n" + renderCachedUpdate(u, verbose: verbose)
+        }
         return out
+    }
+
+    /// `AutomaticUpdates: check; apt-ostreed-automatic.timer: last run 4min ago (no update)`:
+    /// the policy and what the service's last run did (from its own record, so a sysroot in
+    /// a folder has one too).
+    static func automaticUpdatesLine(_ status: HostStatus, now: Int64) -> String {
+        guard status.automaticUpdatePolicy != "none" else { return "AutomaticUpdates: disabled\n" }
+        var out = "AutomaticUpdates: \(status.automaticUpdatePolicy); "
+        if let run = status.lastAutomaticRun {
+            out += run.failed ? "\(automaticService): last run failed: \(run.result)"
+                : "\(automaticTimer): last run \(formatAgo(now - run.timestamp)) (\(run.result))"
+        } else {
+            out += "\(automaticTimer): no runs yet"
+        }
+        return out + "\n"
+    }
+
+    /// rpm-ostree's `AvailableUpdate:` block for the cached update.
+    static func renderCachedUpdate(_ u: JSONValue, verbose: Bool) -> String {
+        func line(_ key: String, _ value: String) -> String {
+            "  " + String(repeating: " ", count: max(0, 13 - key.count)) + key + ": " + value + "\n"
+        }
+        var out = "AvailableUpdate:\n"
+        let ts = formatTimestamp(UInt64(max(0, u["timestamp"]?.intValue ?? 0)))
+        out += u["version"]?.stringValue.map { line("Version", "\($0) (\(ts))") } ?? line("Timestamp", ts)
+        out += line("Commit", u["checksum"]?.stringValue ?? "")
+        if u["security"]?.boolValue == true { out += line("SecAdvisories", "marked as a security update") }
+        if let diff = u["package-diff"] {
+            let counts = [("upgraded", "upgraded"), ("downgraded", "downgraded"), ("removed", "removed"), ("added", "added")]
+                .compactMap { key, word -> String? in
+                    let n = diff[key]?.arrayValue?.count ?? 0
+                    return n > 0 ? "\(n) \(word)" : nil
+                }
+            out += line("Diff", counts.isEmpty ? "no changes" : counts.joined(separator: ", "))
+            if verbose {
+                for c in (diff["upgraded"]?.arrayValue ?? []) + (diff["downgraded"]?.arrayValue ?? []) {
+                    out += "                 \(c["name"]?.stringValue ?? "") \(c["from"]?.stringValue ?? "") -> \(c["to"]?.stringValue ?? "")\n"
+                }
+            }
+        }
+        return out
+    }
+
+    /// `45s ago`, `4min ago`, `3h 2min ago`, `2 days ago`, as systemd words it.
+    public static func formatAgo(_ seconds: Int64) -> String {
+        let s = max(0, seconds)
+        if s < 60 { return "\(s)s ago" }
+        if s < 3600 { return "\(s / 60)min ago" }
+        if s < 86400 { return "\(s / 3600)h \(s % 3600 / 60)min ago" }
+        return "\(s / 86400) day\(s / 86400 == 1 ? "" : "s") ago"
     }
 
     static func kv(_ key: String, _ value: String) -> String {

@@ -38,8 +38,28 @@ extension AptOstree {
         @Flag(name: .customLong("allow-downgrade"), help: "Permit deployment of chronologically older trees")
         var allowDowngrade = false
 
+        @Flag(name: .customLong("trigger-automatic-update-policy"),
+              help: "Do what AutomaticUpdatePolicy in apt-ostreed.conf says (what apt-ostreed-automatic.service runs)")
+        var triggerAutomatic = false
+
+        func validate() throws {
+            if triggerAutomatic && (check || preview || allowDowngrade || options.downloadOnly || options.cacheOnly) {
+                throw ValidationError("--trigger-automatic-update-policy takes none of --check, --preview, --download-only, --cache-only, --allow-downgrade")
+            }
+        }
+
         func run() throws {
             if globals.handledVersion() { return }
+            if triggerAutomatic {
+                let deployed = try globals.engine().automaticUpdate(globals.sysrootOptions, policy: nil, progress: globals.progress)
+                if deployed == true {
+                    printNextStep(globals)
+                    try rebootIfAsked(options.reboot, globals)
+                } else if deployed == false && options.unchangedExit77 {
+                    throw ExitCode(ExitStatus.unchanged)
+                }
+                return
+            }
             var request = UpgradeRequest()
             request.check = check
             request.preview = preview

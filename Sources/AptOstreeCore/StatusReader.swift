@@ -48,7 +48,18 @@ public struct StatusReader {
                 }
             }
         }
-        return HostStatus(deployments: list, hasRealBootedDeployment: realBooted != nil)
+        var status = HostStatus(deployments: list, hasRealBootedDeployment: realBooted != nil)
+        if let standIn, let osname = try? context.osname() {
+            // The machine's policy (a malformed file shows as none here; the daemon and the
+            // automatic service report it), its last automatic run and the cached update.
+            let etc = context.etcRoot(of: osname, fallback: standIn)
+            status.automaticUpdatePolicy = ((try? DaemonConfig.load(machineRoot: etc))?.automaticUpdatePolicy ?? .none).rawValue
+            let state = UpdateStateFile(context: context)
+            status.lastAutomaticRun = state.lastRun(osname: osname)
+            let bases = Set(list.filter { $0.osname == osname }.map { $0.baseChecksum ?? $0.checksum })
+            status.cachedUpdate = state.cachedUpdate(osname: osname, deployedBases: bases)
+        }
+        return status
     }
 
     func deploymentStatus(_ d: Deployment, commit: Commit, repo: Repo, booted: Bool) throws -> DeploymentStatus {

@@ -98,6 +98,10 @@ public enum Introspection {
               <arg type="as" name="names" direction="in"/>
               <arg type="s" name="records" direction="out"/>
             </method>
+            <method name="AutomaticUpdateTrigger">
+              <arg type="a{sv}" name="options" direction="in"/>
+              <arg type="s" name="transaction_address" direction="out"/>
+            </method>
             <method name="UpgradeSystem">
               <arg type="a{sv}" name="request" direction="in"/>
               <arg type="a{sv}" name="options" direction="in"/>

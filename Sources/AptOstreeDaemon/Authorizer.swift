@@ -20,6 +20,7 @@ public struct Authorizer: Sendable {
         "OverrideChange": "override",
         "RefreshMd": "repo-refresh",
         "UpgradeSystem": "upgrade",
+        "AutomaticUpdateTrigger": "upgrade",
         "Rebase": "rebase",
         "Reset": "reset",
         "ModifyRemote": "repo-modify",

@@ -157,7 +157,7 @@ public final class Daemon: @unchecked Sendable {
 
     func statusJSON(osname: String? = nil) throws -> JSONValue {
         var s = try status(osname: osname)
-        s.automaticUpdatePolicy = config.automaticUpdatePolicy
+        s.automaticUpdatePolicy = config.automaticUpdatePolicy.rawValue
         if let a = active, !a.isFinished {
             s.transaction = TransactionInfo(title: a.title, initiator: a.initiator, address: a.path)
         }
@@ -168,7 +168,7 @@ public final class Daemon: @unchecked Sendable {
         lastActivity = monotonicSeconds()
         switch (interface, name) {
         case (BusNames.sysrootInterface, "Path"): return g_variant_new_string(sysroot)
-        case (BusNames.sysrootInterface, "AutomaticUpdatePolicy"): return g_variant_new_string(config.automaticUpdatePolicy)
+        case (BusNames.sysrootInterface, "AutomaticUpdatePolicy"): return g_variant_new_string(config.automaticUpdatePolicy.rawValue)
         case (BusNames.sysrootInterface, "ActiveTransaction"):
             let a = active.flatMap { $0.isFinished ? nil : $0 }
             return aot_tuple_sss(a?.title ?? "", a?.initiator ?? "", a?.path ?? "")
@@ -336,6 +336,14 @@ public final class Daemon: @unchecked Sendable {
             if method == "Rebase" && request.rebase == nil { throw AptOstreeError(.invalidArgument, "Rebase: the request names no refspec") }
             title = request.rebase.map { "rebase \($0)" } ?? (request.check || request.preview ? "upgrade --check" : "upgrade")
             work = { p in _ = try engine.upgrade(options, request, progress: p) }
+        case "AutomaticUpdateTrigger":
+            // The daemon's own configuration decides, as rpm-ostreed's does.
+            let policy = config.automaticUpdatePolicy
+            guard policy != .none else {
+                throw AptOstreeError(.invalidArgument, "Automatic updates are not enabled (AutomaticUpdatePolicy=none in \(configPath))")
+            }
+            title = "automatic update (\(policy.rawValue))"
+            work = { p in _ = try engine.automaticUpdate(options, policy: policy.rawValue, progress: p) }
         case "Reset":
             let request = ResetRequest(json: argumentJSON(params, 0))
             title = "reset"

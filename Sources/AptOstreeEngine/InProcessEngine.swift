@@ -81,6 +81,20 @@ public struct InProcessEngine: Engine {
         return (r.deployed, r.available)
     }
 
+    public func automaticUpdate(_ options: SysrootOptions, policy: String?, progress: ProgressSink) throws -> Bool? {
+        try requireRoot("upgrade")
+        let p = try policy.map { try AutomaticUpdatePolicy(config: $0, file: "policy") }
+        switch try AutomaticUpdate(context: try SysrootContext(options), progress: progress).run(policy: p) {
+        case .disabled: return nil
+        case .ran(let deployed): return deployed
+        }
+    }
+
+    public func countMe(_ options: SysrootOptions, progress: ProgressSink) throws -> String {
+        try requireRoot("countme")
+        return try CountMe(context: try SysrootContext(options), progress: progress, userAgent: "apt-ostree/\(aptOstreeVersion)").run()
+    }
+
     public func reset(_ options: SysrootOptions, _ request: ResetRequest, progress: ProgressSink) throws -> Bool {
         try requireRoot("reset")
         return try Upgrade(context: try SysrootContext(options), progress: progress).reset(request)

@@ -45,7 +45,7 @@ extension DeploymentStatus {
 
 extension HostStatus {
     /// Reads the JSON form `json()` writes, plus the daemon's extra keys
-    /// (`automatic-update-policy`, `booted-is-real`).
+    /// (`booted-is-real`).
     public init(json j: JSONValue) throws {
         guard let list = j["deployments"]?.arrayValue else { throw AptOstreeError(.failed, "status: no deployments") }
         var txn: TransactionInfo? = nil
@@ -55,14 +55,14 @@ extension HostStatus {
         // (Spelled out: JSONValue is nil-literal-expressible, so a bare `nil` would be .null.)
         let cached: JSONValue? = j["cached-update"] == .null ? Optional.none : j["cached-update"]
         self.init(deployments: try list.map(DeploymentStatus.init(json:)), transaction: txn, cachedUpdate: cached,
-                  automaticUpdatePolicy: j["automatic-update-policy"]?.stringValue ?? "none",
+                  automaticUpdatePolicy: j["automatic-updates"]?["policy"]?.stringValue ?? "none",
                   hasRealBootedDeployment: j["booted-is-real"]?.boolValue ?? false)
+        lastAutomaticRun = AutomaticRun(json: j["automatic-updates"]?["last-run"])
     }
 
     /// The JSON the daemon sends: `json()` plus the keys the client's renderer needs.
     public var daemonJSON: JSONValue {
         guard case .object(var o) = json() else { return json() }
-        o["automatic-update-policy"] = .string(automaticUpdatePolicy)
         o["booted-is-real"] = .bool(hasRealBootedDeployment)
         return .object(o)
     }

@@ -146,8 +146,10 @@ public struct HostStatus: Equatable, Sendable {
     public var transaction: TransactionInfo?
     /// A cached update found by an automatic check, if any.
     public var cachedUpdate: JSONValue?
-    /// The automatic update policy (`none`, `check`, `stage`).
+    /// The automatic update policy (`none`, `check`, `stage`, `security`).
     public var automaticUpdatePolicy: String
+    /// The last run of the automatic update service, if any.
+    public var lastAutomaticRun: AutomaticRun?
     /// Whether a real booted deployment exists (false: the default stands in for it).
     public var hasRealBootedDeployment: Bool
 
@@ -165,7 +167,9 @@ public struct HostStatus: Equatable, Sendable {
     /// The booted deployment (or the default standing in for it).
     public var booted: DeploymentStatus? { deployments.first(where: \.booted) }
 
-    /// rpm-ostree's top-level JSON: deployments, transaction, cached-update, update-driver.
+    /// rpm-ostree's top-level JSON: deployments, transaction, cached-update, update-driver;
+    /// plus `automatic-updates` (the policy and the service's last run), which rpm-ostree
+    /// leaves to systemd.
     public func json(onlyBooted: Bool = false) -> JSONValue {
         let list = onlyBooted ? deployments.filter(\.booted) : deployments
         return .object([
@@ -173,6 +177,7 @@ public struct HostStatus: Equatable, Sendable {
             "transaction": transaction.map { .strings([$0.title, $0.initiator, $0.address]) } ?? .null,
             "cached-update": cachedUpdate ?? .null,
             "update-driver": .null,
+            "automatic-updates": ["policy": .string(automaticUpdatePolicy), "last-run": lastAutomaticRun?.json ?? .null],
         ])
     }
 }

@@ -14,10 +14,11 @@ public final class KeyFile: @unchecked Sendable {
     /// Takes a new reference to a borrowed key file.
     init(retaining p: OpaquePointer) { pointer = g_key_file_ref(p) }
 
-    /// Parses keyfile text; throws with GLib's message (line and reason) on bad input.
-    public convenience init(parsing text: String) throws {
+    /// Parses keyfile text; throws with GLib's message (line and reason), after `context`,
+    /// on bad input.
+    public convenience init(parsing text: String, context: String = "Parsing origin") throws {
         self.init()
-        try withGError("Parsing origin") { err in
+        try withGError(context) { err in
             g_key_file_load_from_data(pointer, text, gsize(text.utf8.count), G_KEY_FILE_KEEP_COMMENTS, err)
         }
     }

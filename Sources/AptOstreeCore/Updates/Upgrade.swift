@@ -20,6 +20,8 @@ public struct Upgrade {
         public var deployed: Bool
         /// A newer base exists (for --check and --preview).
         public var available: Bool
+        /// The newer base, as the cached update `status` shows (nil when none).
+        public var update: JSONValue? = nil
     }
 
     /// `upgrade`, or `rebase` to `refspec` when given (`remote:ref`, or `ref` keeping the
@@ -91,7 +93,11 @@ public struct Upgrade {
             // The pin: deploy REVISION sets it, upgrade and a plain rebase clear it.
             let pin = request.revision == nil ? nil : newBase
             let changed = newBase != currentBase || request.rebase != nil || origin.overrideCommit != pin
+            // A plain upgrade remembers what it found: the cached update `status` shows.
+            let remembers = request.rebase == nil && request.revision == nil
+            let state = UpdateStateFile(context: context)
             if !changed {
+                if remembers { try state.set("cached-update", nil, osname: osname) }
                 progress.message(request.revision == nil ? "No upgrade available." : "No change.")
                 return Result(deployed: false, available: false)
             }
@@ -99,6 +105,9 @@ public struct Upgrade {
                newCommit.timestamp < old.timestamp {
                 throw AptOstreeError(.invalidArgument, "Upgrade target \(newBase.prefix(12)) is older than the current base \(currentBase.prefix(12)); use --allow-downgrade")
             }
+            let update = try Self.cachedUpdate(osname: osname, refspec: refspec, checksum: newBase, commit: newCommit,
+                                               from: repo.loadCommitIfPresent(currentBase))
+            if remembers { try state.set("cached-update", update, osname: osname) }
             if metadataOnly {
                 progress.message("Update available: " + (newCommit.version.map { "\($0) " } ?? "") + "(\(newBase))")
                 if request.preview, let from = try repo.loadCommitIfPresent(currentBase)?.packageList, let to = newCommit.packageList {
@@ -109,11 +118,11 @@ public struct Upgrade {
                     for p in diff.removed { progress.message("    removed \(p.name)-\(p.version)") }
                     for p in diff.added { progress.message("    added \(p.name)-\(p.version)") }
                 }
-                return Result(deployed: false, available: true)
+                return Result(deployed: false, available: true, update: update)
             }
             if request.downloadOnly {
                 progress.message("Downloaded \(newCommit.version ?? String(newBase.prefix(12))); not deploying (--download-only)")
-                return Result(deployed: false, available: true)
+                return Result(deployed: false, available: true, update: update)
             }
             try progress.checkpoint()
             if request.revision != nil && request.rebase == nil {
@@ -130,8 +139,24 @@ public struct Upgrade {
                     progress.message((request.rebase == nil ? "Upgraded to " : "Rebased to \(refspec) ") + (newCommit.version.map { "\($0) " } ?? "") + "(\(newBase))")
                 }
             }
-            return Result(deployed: r.deployed, available: true)
+            return Result(deployed: r.deployed, available: true, update: update)
         }
+    }
+
+    /// rpm-ostree's CachedUpdate keys (osname, checksum, version, timestamp, origin,
+    /// ref-has-new-commit), with the package diff against the current base from commit
+    /// metadata (`package-diff`, as `db diff --format=json`) and the publisher's security mark.
+    static func cachedUpdate(osname: String, refspec: String, checksum: String, commit: Commit, from old: Commit?) -> JSONValue {
+        var o: [String: JSONValue] = [
+            "osname": .string(osname), "checksum": .string(checksum), "timestamp": .int(Int64(commit.timestamp)),
+            "origin": .string(refspec), "ref-has-new-commit": true,
+            "security": .bool(commit.metadataString(AutomaticUpdate.securityKey) == "true"),
+        ]
+        if let v = commit.version { o["version"] = .string(v) }
+        if let from = old?.packageList, let to = commit.packageList {
+            o["package-diff"] = PackageDiff(from: from, to: to).json
+        }
+        return .object(o)
     }
 
     /// `reset`: the current base without the mutations `request` names (all by default:
