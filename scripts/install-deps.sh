@@ -13,6 +13,7 @@ packages=(
     gpg                                              # signed commits in the update tests
     fdisk extlinux syslinux-common qemu-utils        # compose image: partitions, bootloader, qcow2
     qemu-system-x86 bc                               # the vm tier and bench/compose boot images
+    help2man curl                                    # manual pages (install.sh, build-deb.sh); countme's request
 )
 missing=()
 for p in "${packages[@]}"; do
