@@ -10,10 +10,14 @@ private final class HTTPServer {
     static let script = #"""
         import http.server, sys, time
         mode, arg, directory, port = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+        log = sys.argv[5] if len(sys.argv) > 5 else ''
         count = 0
         class Handler(http.server.SimpleHTTPRequestHandler):
             def __init__(self, *a, **k): super().__init__(*a, directory=directory, **k)
             def log_message(self, *a): pass
+            def log_request(self, *a):
+                if log:
+                    with open(log, 'a') as f: f.write(self.path + ' ' + self.headers.get('User-Agent', '') + '\n')
             def do_GET(self):
                 global count
                 if '/objects/' in self.path or '/deltas/' in self.path:
@@ -33,7 +37,7 @@ private final class HTTPServer {
         """#
     let child: Child
     let port: Int
-    init(directory: String, fault: Fault = .none) throws {
+    init(directory: String, fault: Fault = .none, log: String = "") throws {
         port = Int.random(in: 20000..<60000)
         let (mode, arg): (String, String)
         switch fault {
@@ -41,7 +45,7 @@ private final class HTTPServer {
         case .drop(let n): (mode, arg) = ("drop", String(n))
         case .slow(let s): (mode, arg) = ("slow", String(s))
         }
-        child = try Child(["python3", "-c", Self.script, mode, arg, directory, String(port)])
+        child = try Child(["python3", "-c", Self.script, mode, arg, directory, String(port), log])
         for _ in 0..<100 {
             if (try? run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]))?.status == 0 { return }
             Thread.sleep(forTimeInterval: 0.05)
@@ -174,6 +178,69 @@ private func deploymentsFingerprint(_ s: TestSysroot) throws -> String {
         #expect(FileManager.default.fileExists(atPath: try s.deploymentPath() + "/usr/share/ca-certificates"))
         #expect(try s.direct(["remote", "delete", "srv"]).status == 0)
         #expect(try s.direct(["remote", "list"]).stdout.isEmpty)
+    }
+
+    @Test func automaticUpdatePolicyChecksThenStagesAndCountMeReportsOncePerWeek() throws {
+        let repo = try ComposedBase.ensure()
+        let branch = "test/auto-\(UUID().uuidString.prefix(8))"
+        defer { _ = try? run(["ostree", "refs", "--repo=\(repo)", "--delete", branch]) }
+        _ = try commitUpdate(repo: repo, from: ComposedBase.ref, branch: branch, version: "12.90", marker: "a1")
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("aot-http-\(UUID()).log").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let server = try HTTPServer(directory: (repo as NSString).deletingLastPathComponent, log: log)
+        defer { server.stop() }
+        let url = "http://127.0.0.1:\(server.port)/" + (repo as NSString).lastPathComponent
+        let s = try ComposedBase.sysroot(sources: "")
+        #expect(try s.direct(["remote", "add", "srv", url, "--no-gpg-verify"]).status == 0)
+        #expect(try s.direct(["rebase", "srv:\(branch)"]).status == 0)
+        let trigger = ["upgrade", "--trigger-automatic-update-policy"]
+
+        // No configuration: policy none, nothing runs, countme sends nothing.
+        let before = try deploymentsFingerprint(s)
+        let off = try s.direct(trigger)
+        #expect(off.status == 0 && off.stdout.contains("Automatic updates are not enabled; exiting..."), "\(off.stdout)\(off.stderr)")
+        let quiet = try s.direct(["countme"])
+        #expect(quiet.status == 0 && quiet.stdout.contains("Count Me is disabled"), "\(quiet.stdout)\(quiet.stderr)")
+        #expect(try deploymentsFingerprint(s) == before)
+        #expect(!(read(log) ?? "").contains("countme"))
+
+        // check: the new base's metadata only; status shows the cached update and the run.
+        let conf = try s.deploymentPath() + "/etc/apt-ostree/apt-ostreed.conf"
+        try FileManager.default.createDirectory(atPath: (conf as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try "[Daemon]\nAutomaticUpdatePolicy=check\n[CountMe]\nEnabled=true\n".write(toFile: conf, atomically: true, encoding: .utf8)
+        let v2 = try commitUpdate(repo: repo, from: branch, branch: branch, version: "12.91", marker: "a2")
+        let checked = try s.direct(trigger)
+        #expect(checked.status == 0 && checked.stdout.contains("Update available: 12.91"), "\(checked.stdout)\(checked.stderr)")
+        #expect(try deploymentsFingerprint(s) == before)
+        let json = try JSONSerialization.jsonObject(with: Data(try s.direct(["status", "--json"]).stdout.utf8)) as? [String: Any]
+        let cached = json?["cached-update"] as? [String: Any]
+        #expect(cached?["checksum"] as? String == v2 && cached?["version"] as? String == "12.91")
+        let auto = json?["automatic-updates"] as? [String: Any]
+        #expect(auto?["policy"] as? String == "check")
+        #expect((auto?["last-run"] as? [String: Any])?["result"] as? String == "update available: 12.91")
+        let text = try s.direct(["status"]).stdout
+        #expect(text.contains("AutomaticUpdates: check; apt-ostreed-automatic.timer: last run "), "\(text)")
+        #expect(text.contains("AvailableUpdate:") && text.contains("Version: 12.91") && text.contains("Diff: 1 upgraded"), "\(text)")
+
+        // stage: the update is deployed for the next boot and no longer shown as available.
+        try "[Daemon]\nAutomaticUpdatePolicy=stage\n[CountMe]\nEnabled=true\n".write(toFile: conf, atomically: true, encoding: .utf8)
+        let staged = try s.direct(trigger)
+        #expect(staged.status == 0, "\(staged.stdout)\(staged.stderr)")
+        let top = try #require(try s.deployments().first)
+        #expect((top["base-checksum"] ?? top["checksum"]) as? String == v2)
+        #expect(FileManager.default.fileExists(atPath: try s.deploymentPath() + "/usr/share/aot-update/a2"))
+        let after = try JSONSerialization.jsonObject(with: Data(try s.direct(["status", "--json"]).stdout.utf8)) as? [String: Any]
+        #expect(after?["cached-update"] is NSNull)
+        #expect(((after?["automatic-updates"] as? [String: Any])?["last-run"] as? [String: Any])?["result"] as? String == "staged 12.91")
+
+        // countme: one request to the remote with the age bucket alone, then nothing this week.
+        let counted = try s.direct(["countme"])
+        #expect(counted.status == 0 && counted.stdout.contains("Counted this week at remote 'srv' (age bucket 1)"), "\(counted.stdout)\(counted.stderr)")
+        let again = try s.direct(["countme"])
+        #expect(again.status == 0 && again.stdout.contains("Already counted this week"), "\(again.stdout)")
+        let requests = (read(log) ?? "").split(separator: "\n").filter { $0.contains("countme") }
+        #expect(requests.count == 1)
+        #expect(requests.first?.hasPrefix("/\((repo as NSString).lastPathComponent)/countme?countme=1 apt-ostree/") == true, "\(requests)")
     }
 
     @Test func upgradeThroughTheDaemonPullsAndDeploys() throws {

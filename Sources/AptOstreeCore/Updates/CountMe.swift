@@ -52,7 +52,9 @@ public struct CountMe {
         let bucket = (old ?? CountMeCookie(epoch: CountMeCookie.windowStart(now), lastWindow: 0)).bucket(at: now)
         let url = (base.hasSuffix("/") ? base : base + "/") + "countme?countme=\(bucket)"
         try withContext("Reporting to remote '\(remote)'") {
-            try Subprocess.run(["curl", "--silent", "--show-error", "--fail", "--max-time", "30", "--output", "/dev/null",
+            // Any HTTP answer counts (publishers count requests in their logs; a static repo
+            // server answers 404): only a request that never reached the server fails.
+            try Subprocess.run(["curl", "--silent", "--show-error", "--max-time", "30", "--output", "/dev/null",
                                 "--user-agent", userAgent, url])
         }
         // Only a report that reached the server closes the window.
