@@ -83,6 +83,6 @@ echo "activated: Sysroot.Path =$path"
 policy=$(dbus-send --system --print-reply=literal --dest=org.debian.aptostree1 /org/debian/aptostree1/Sysroot \
     org.freedesktop.DBus.Properties.Get string:org.debian.aptostree1.Sysroot string:AutomaticUpdatePolicy)
 echo "AutomaticUpdatePolicy =$policy"
-kill "$(cat /tmp/bus.pid)"; pidof apt-ostreed | xargs -r kill
+kill "$(cat /tmp/bus.pid)"; for p in $(pidof apt-ostreed || true); do kill "$p"; done
 INSIDE
 echo "package test: passed"
