@@ -54,10 +54,10 @@ public struct StatusReader {
             // automatic service report it), its last automatic run and the cached update.
             let etc = context.etcRoot(of: osname, fallback: standIn)
             status.automaticUpdatePolicy = ((try? DaemonConfig.load(machineRoot: etc))?.automaticUpdatePolicy ?? .none).rawValue
-            let state = UpdateStateFile(context: context)
-            status.lastAutomaticRun = state.lastRun(osname: osname)
+            let state = UpdateStateFile(context: context).read(osname: osname)
+            status.lastAutomaticRun = AutomaticRun(json: state["last-run"])
             let bases = Set(list.filter { $0.osname == osname }.map { $0.baseChecksum ?? $0.checksum })
-            status.cachedUpdate = state.cachedUpdate(osname: osname, deployedBases: bases)
+            status.cachedUpdate = UpdateStateFile.cachedUpdate(in: state, deployedBases: bases)
         }
         return status
     }

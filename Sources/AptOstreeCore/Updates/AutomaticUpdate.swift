@@ -36,17 +36,12 @@ public struct UpdateStateFile {
         }
     }
 
-    /// The cached update, unless one of `deployments` already has its base (then it is not
-    /// available any more: it was deployed, or the machine went back to it).
-    public func cachedUpdate(osname: String, deployedBases: Set<String>) -> JSONValue? {
-        guard let u = read(osname: osname)["cached-update"], let c = u["checksum"]?.stringValue,
-              !deployedBases.contains(c) else { return nil }
+    /// The cached update in `state` (what `read` returned), unless one of the deployments
+    /// already has its base (then it is not available any more: it was deployed, or the
+    /// machine went back to it).
+    public static func cachedUpdate(in state: [String: JSONValue], deployedBases: Set<String>) -> JSONValue? {
+        guard let u = state["cached-update"], let c = u["checksum"]?.stringValue, !deployedBases.contains(c) else { return nil }
         return u
-    }
-
-    /// The last automatic run.
-    public func lastRun(osname: String) -> AutomaticRun? {
-        AutomaticRun(json: read(osname: osname)["last-run"])
     }
 }
 
