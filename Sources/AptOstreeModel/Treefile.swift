@@ -22,6 +22,10 @@ public struct Treefile: Sendable, Equatable {
     public var keyrings: [String] = []
     /// Packages to install on top of the variant.
     public var packages: [String] = []
+    /// Local .deb files (absolute, or relative to the manifest; globs allowed) installed with
+    /// the archive's packages, their dependencies resolved by apt: how an image ships a
+    /// package built beside it, apt-ostree's own for one.
+    public var localPackages: [String] = []
     /// Packages that must never be installed, not even as a dependency.
     public var excludePackages: [String] = []
     /// Whether the tree carries a kernel (linux-image-ARCH) and an initramfs: a bootable tree.
@@ -54,7 +58,7 @@ public struct Treefile: Sendable, Equatable {
     /// The keys a manifest may have.
     public static let keys: Set<String> = [
         "ref", "osname", "suite", "mirror", "components", "variant", "architecture", "sources",
-        "keyrings", "packages", "exclude-packages", "kernel", "initramfs", "postprocess",
+        "keyrings", "packages", "local-packages", "exclude-packages", "kernel", "initramfs", "postprocess",
         "postprocess-scripts", "add-commit-metadata", "units", "default-target", "version",
         "automatic-version-prefix", "kernel-args",
     ]
@@ -90,6 +94,7 @@ public struct Treefile: Sendable, Equatable {
         sources = try reader.strings("sources") ?? []
         keyrings = try reader.strings("keyrings") ?? []
         packages = try reader.strings("packages") ?? []
+        localPackages = try reader.strings("local-packages") ?? []
         excludePackages = try reader.strings("exclude-packages") ?? []
         kernel = try reader.bool("kernel") ?? false
         if let name = try reader.string("initramfs") {
@@ -141,6 +146,9 @@ public struct Treefile: Sendable, Equatable {
         for s in sources where !(s.hasPrefix("deb ") || s.hasPrefix("deb-src ")) {
             throw bad("a 'sources' entry must be a one-line apt source ('deb URL SUITE COMPONENT...'): '\(s)'")
         }
+        for p in localPackages where !p.hasSuffix(".deb") || p.contains(",") {
+            throw bad("a 'local-packages' entry must be the path of a .deb file (no commas): '\(p)'")
+        }
         if let clash = Set(packages).intersection(excludePackages).sorted().first {
             throw bad("'\(clash)' is both in 'packages' and 'exclude-packages'")
         }
@@ -173,6 +181,7 @@ public struct Treefile: Sendable, Equatable {
             "components": .array(components.map(JSONValue.string)), "variant": .string(variant),
             "sources": .array(sources.map(JSONValue.string)), "keyrings": .array(keyrings.map(JSONValue.string)),
             "packages": .array(packages.map(JSONValue.string)),
+            "local-packages": .array(localPackages.map(JSONValue.string)),
             "exclude-packages": .array(excludePackages.map(JSONValue.string)),
             "kernel": .bool(kernel), "initramfs": .string(initramfs.rawValue),
             "postprocess": .array(postprocess.map(JSONValue.string)),

@@ -101,6 +101,26 @@ public enum FS {
         return (cwd == "/" ? "" : cwd) + "/" + rel
     }
 
+    /// `path` with `.`, `..` and repeated slashes folded away, without looking at the disk.
+    public static func lexicallyNormal(_ path: String) -> String {
+        var parts: [Substring] = []
+        for c in path.split(separator: "/") where c != "." {
+            if c == "..", let last = parts.last, last != ".." { parts.removeLast() }
+            else if c == "..", path.hasPrefix("/") { continue }
+            else { parts.append(c) }
+        }
+        let joined = parts.joined(separator: "/")
+        return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
+    }
+
+    /// The paths matching a shell glob pattern, sorted; empty when none match.
+    public static func glob(_ pattern: String) -> [String] {
+        var g = glob_t()
+        defer { globfree(&g) }
+        guard Glibc.glob(pattern, 0, nil, &g) == 0 else { return [] }
+        return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.sorted()
+    }
+
     /// The folder part of a path (`/a/b` -> `/a`, `b` -> `.`).
     public static func dirname(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }

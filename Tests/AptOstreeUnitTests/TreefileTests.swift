@@ -1,6 +1,22 @@
 import AptOstreeCore
 import AptOstreeModel
+import AptOstreePOSIX
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A new empty folder under /tmp with `files` (relative path -> text) written in it.
+private func folder(_ files: [String: String]) throws -> String {
+    var template = Array("/tmp/aot-treefile-XXXXXX".utf8CString)
+    guard let p = mkdtemp(&template) else { throw AptOstreeError(.failed, "mkdtemp failed") }
+    let dir = String(cString: p)
+    for (name, text) in files {
+        try FS.makeDirectories(FS.dirname(of: dir + "/" + name))
+        try FS.writeFile(dir + "/" + name, text)
+    }
+    return dir
+}
 
 @Suite struct TreefileTests {
     @Test func parsesEveryKeyOfAFullManifest() throws {
@@ -60,6 +76,63 @@ import Testing
         #expect { try TreefileLoader.parse(text, source: "m.yaml") } throws: { error in
             (error as? AptOstreeError)?.message == message && (error as? AptOstreeError)?.code == .invalidArgument
         }
+    }
+
+    @Test func includeMergesListsAndMetadataAndTheIncludingFileWins() throws {
+        let dir = try folder([
+            "base/minimal.yaml": """
+                ref: debian/bookworm/x86_64/minimal
+                suite: bookworm
+                packages: [dbus, udev]
+                postprocess-scripts: [scripts/base.sh]
+                add-commit-metadata: {team: base, tier: 1}
+                automatic-version-prefix: "12"
+                """,
+            "base/scripts/base.sh": "true\n",
+            "pkgs/tool_1.0_all.deb": "not really a deb",
+            "pkgs/tool-extra_1.0_all.deb": "neither",
+            "host.yaml": """
+                include: base/minimal.yaml
+                ref: debian/bookworm/x86_64/host
+                packages: [udev, htop]
+                local-packages: [pkgs/tool*_all.deb]
+                add-commit-metadata: {team: host}
+                """,
+        ])
+        defer { try? FS.remove(dir) }
+        let loaded = try TreefileLoader.load(dir + "/./host.yaml")
+        let tf = loaded.treefile
+        #expect(tf.ref == "debian/bookworm/x86_64/host" && tf.suite == "bookworm" && tf.automaticVersionPrefix == "12")
+        #expect(tf.packages == ["dbus", "udev", "htop"])
+        #expect(tf.addCommitMetadata == ["team": .string("host"), "tier": .int(1)])
+        // Paths are relative to the file naming them; globs expand, sorted.
+        #expect(tf.postprocessScripts == [dir + "/base/scripts/base.sh"] && loaded.scriptTexts == ["true\n"])
+        #expect(tf.localPackages == [dir + "/pkgs/tool-extra_1.0_all.deb", dir + "/pkgs/tool_1.0_all.deb"])
+        #expect(loaded.localPackageDigests.count == 2 && loaded.localPackageDigests.allSatisfy { $0.count == 64 })
+    }
+
+    @Test func badIncludesAndLocalPackagesNameTheFile() throws {
+        let dir = try folder([
+            "a.yaml": "include: b.yaml\nref: a/b\nsuite: bookworm\n",
+            "b.yaml": "include: [a.yaml]\n",
+            "missing.yaml": "include: nowhere.yaml\nref: a/b\nsuite: bookworm\n",
+            "typo.yaml": "include: sub/typo-inner.yaml\nref: a/b\nsuite: bookworm\n",
+            "sub/typo-inner.yaml": "pakages: [x]\n",
+            "noglob.yaml": "ref: a/b\nsuite: bookworm\nlocal-packages: [debs/*.deb]\n",
+            "nodeb.yaml": "ref: a/b\nsuite: bookworm\nlocal-packages: [tool.deb]\n",
+            "notdeb.yaml": "ref: a/b\nsuite: bookworm\nlocal-packages: [tool.rpm]\n",
+        ])
+        defer { try? FS.remove(dir) }
+        func message(_ name: String) -> String {
+            do { _ = try TreefileLoader.load(dir + "/" + name); return "no error" } catch { return (error as? AptOstreeError)?.message ?? "\(error)" }
+        }
+        #expect(message("a.yaml") == "\(dir)/b.yaml: including \(dir)/a.yaml makes a cycle (a.yaml -> b.yaml -> a.yaml)")
+        #expect(message("missing.yaml").hasPrefix("Reading manifest \(dir)/nowhere.yaml"))
+        #expect(message("missing.yaml").hasSuffix("(included by \(dir)/missing.yaml)"))
+        #expect(message("typo.yaml") == "\(dir)/sub/typo-inner.yaml: unknown key 'pakages'")
+        #expect(message("noglob.yaml") == "\(dir)/noglob.yaml: local package \(dir)/debs/*.deb matches no file")
+        #expect(message("nodeb.yaml") == "\(dir)/nodeb.yaml: local package \(dir)/tool.deb does not exist")
+        #expect(message("notdeb.yaml") == "\(dir)/notdeb.yaml: a 'local-packages' entry must be the path of a .deb file (no commas): '\(dir)/tool.rpm'")
     }
 
     @Test func yamlSyntaxErrorsAreOneLine() {

@@ -13,6 +13,9 @@ struct Bootstrap {
     let hookDirectory: String
     let progress: ProgressSink
 
+    /// mmdebstrap's hooks that bind-mount file:// mirrors and local .debs into the chroot.
+    static let fileMirrorHooks = "/usr/share/mmdebstrap/hooks/file-mirror-automount"
+
     static let excludePreferences = "/etc/apt/preferences.d/apt-ostree-compose-exclude"
 
     /// apt preferences that keep `packages` from being installed, even as dependencies.
@@ -30,6 +33,12 @@ struct Bootstrap {
         args.append("--format=directory")
         let packages = tf.effectivePackages
         if !packages.isEmpty { args.append("--include=" + packages.joined(separator: ",")) }
+        // Local .debs: apt installs them by path with the rest, resolving their dependencies;
+        // mmdebstrap's file-mirror-automount hook makes the paths visible inside the chroot.
+        if !tf.localPackages.isEmpty {
+            args += tf.localPackages.map { "--include=" + $0 }
+            args.append("--hook-dir=" + Self.fileMirrorHooks)
+        }
         args += tf.keyrings.map { "--keyring=" + $0 }
         let q = shellQuote
         // Current package lists and cached .debs in (hard links; a copy across filesystems); not

@@ -51,6 +51,7 @@ public struct ComposeTree: Sendable {
         try lists.checkPackagesExist(tf.effectivePackages)
         let inputHash = sha256Hex([
             Self.formatVersion, tf.json.serialized(pretty: false), loaded.scriptTexts.joined(separator: "\0"),
+            loaded.localPackageDigests.joined(separator: ","),
             try lists.releaseDigest(), try FileText.read(hookDir + "/hooks/apt-ostree"),
             try FileText.read(hookDir + "/scripts/local-bottom/apt-ostree"),
         ].joined(separator: "\n"))
@@ -64,7 +65,7 @@ public struct ComposeTree: Sendable {
         let bootstrap = Bootstrap(treefile: tf, architecture: arch, lists: lists, archives: cache + "/archives",
                                   hookDirectory: hookDir, progress: progress)
         if request.dryRun {
-            let installs = try lists.simulate(variant: tf.variant, packages: tf.effectivePackages)
+            let installs = try lists.simulate(variant: tf.variant, packages: tf.effectivePackages + tf.localPackages)
             for line in installs { progress.message("  " + line) }
             progress.message("\(installs.count) packages; --dry-run complete; exiting")
             return .dryRun
