@@ -46,7 +46,8 @@ for d in docs/*.md; do install -D -m 644 "$d" "$dest/usr/share/doc/apt-ostree/$(
 install -D -m 755 data/initramfs-tools/hooks/apt-ostree "$dest/usr/share/apt-ostree/initramfs-tools/hooks/apt-ostree"
 install -D -m 755 data/initramfs-tools/scripts/local-bottom/apt-ostree \
     "$dest/usr/share/apt-ostree/initramfs-tools/scripts/local-bottom/apt-ostree"
-for m in manifests/*.yaml; do install -D -m 644 "$m" "$dest/usr/share/apt-ostree/$m"; done
+# (not apt-ostree-host.yaml: it names a .deb in the source tree; the guide shows how to write one)
+for m in manifests/minimal.yaml manifests/server.yaml; do install -D -m 644 "$m" "$dest/usr/share/apt-ostree/$m"; done
 if [ ! -e "$dest/etc/apt-ostree/apt-ostreed.conf" ]; then
     install -D -m 644 data/apt-ostreed.conf "$dest/etc/apt-ostree/apt-ostreed.conf"
 fi
