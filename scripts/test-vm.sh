@@ -9,10 +9,15 @@
 # image, which then boots four times on one persistent disk: `install --apply-live` of a small
 # package runs it at once; after a reboot it is layered; after `rollback` and a reboot it is
 # gone; `initramfs-etc --track` puts an /etc file into an overlay initrd; `initramfs --enable
-# --arg=-c --arg=gzip` regenerates the initramfs, and the guest boots it. Needs root.
-#   scripts/test-vm.sh [boot] [layer] [live]     (the stages to run; default all three)
+# --arg=-c --arg=gzip` regenerates the initramfs, and the guest boots it. Last, automatic
+# updates: manifests/apt-ostree-host.yaml (the minimal base with the .deb scripts/build-deb.sh
+# makes) becomes an image whose origin follows a remote served from the host over loopback HTTP
+# (the guest reaches it at 10.0.2.2), with AutomaticUpdatePolicy=check; a newer commit is put
+# on the remote, and in the guest apt-ostreed-automatic.service finds it and `status` shows it
+# as the cached update (scripts/vm/auto.sh). Needs root.
+#   scripts/test-vm.sh [boot] [layer] [live] [auto]    (the stages to run; default all four)
 set -euo pipefail
-stages=" ${*:-boot layer live} "
+stages=" ${*:-boot layer live auto} "
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build
@@ -22,8 +27,10 @@ repo=$PWD/.cache/vm-repo
 work=$(mktemp -d /var/tmp/apt-ostree-vm.XXXXXX)
 cleanup() { umount "$work/mnt" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-"$bin" compose image manifests/minimal.yaml "$work/minimal.raw" --repo="$repo" --cachedir=.cache/compose --format=raw
 mkdir "$work/mnt"
+if [[ $stages == *" boot "* || $stages == *" layer "* || $stages == *" live "* ]]; then
+"$bin" compose image manifests/minimal.yaml "$work/minimal.raw" --repo="$repo" --cachedir=.cache/compose --format=raw
+fi
 if [[ $stages == *" boot "* ]]; then
 scripts/boot-vm.sh "$work/minimal.raw" 300 "$work/console-base.log"
 echo "vm tier: the composed image boots"
@@ -80,5 +87,53 @@ if ! grep -aq "AOT-VMTEST: done" "$log" || grep -aq "AOT-VMTEST: FAIL" "$log"; t
     exit 1
 fi
 echo "vm tier: apply-live, reboot, rollback, initramfs-etc and a regenerated initramfs work in the guest"
+fi
+
+if [[ $stages == *" auto "* ]]; then
+scripts/build-deb.sh >/dev/null
+ref=debian/bookworm/x86_64/apt-ostree
+"$bin" compose image manifests/apt-ostree-host.yaml "$work/host.raw" --repo="$repo" --cachedir=.cache/compose --format=raw
+# The remote: this commit, then a newer one (one more file, a new version) on the same branch.
+served=$work/served/repo
+mkdir -p "$served"
+ostree init --repo="$served" --mode=archive
+ostree pull-local --repo="$served" "$repo" "$ref"
+mkdir -p "$work/extra/usr/share/aot-vmtest"
+echo update > "$work/extra/usr/share/aot-vmtest/update"
+pkgs=$(ostree show --repo="$served" --print-metadata-key=aptostree.dpkg.pkglist "$ref")
+kver=$(ostree show --repo="$served" --print-metadata-key=ostree.linux "$ref" | tr -d "'")
+ostree commit --repo="$served" --branch="$ref" --tree=ref="$ref" --tree=dir="$work/extra" --no-bindings \
+    --add-metadata-string=version=12.99 --add-metadata-string=ostree.linux="$kver" \
+    --add-metadata=ostree.bootable=true --add-metadata=aptostree.dpkg.pkglist="$pkgs" >/dev/null
+v2=$(ostree rev-parse --repo="$served" "$ref")
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 --directory "$work/served" "$port" > "$work/http.log" 2>&1 &
+http=$!
+trap 'kill $http 2>/dev/null || true; cleanup' EXIT
+# The image: its origin follows the remote, the policy is check, the scenario runs at boot.
+mount -o loop,offset=1048576 "$work/host.raw" "$work/mnt"
+ostree admin set-origin --sysroot="$work/mnt" --index=0 --set=gpg-verify=false vm "http://10.0.2.2:$port/repo" "$ref"
+deploy=$(ls -d "$work/mnt"/ostree/deploy/debian/deploy/*.0)
+sed -i 's/^AutomaticUpdatePolicy=.*/AutomaticUpdatePolicy=check/' "$deploy/etc/apt-ostree/apt-ostreed.conf"
+sed "s/AOT_V2/$v2/" scripts/vm/auto.sh > "$deploy/etc/aot-vmtest-auto.sh"
+chmod 755 "$deploy/etc/aot-vmtest-auto.sh"
+sed -e 's|^ExecStart=.*|ExecStart=/etc/aot-vmtest-auto.sh|' -e 's|^After=.*|After=multi-user.target network-online.target\nWants=network-online.target|' \
+    scripts/vm/aot-vmtest.service > "$deploy/etc/systemd/system/aot-vmtest.service"
+mkdir -p "$deploy/etc/systemd/system/multi-user.target.wants"
+ln -sf /etc/systemd/system/aot-vmtest.service "$deploy/etc/systemd/system/multi-user.target.wants/aot-vmtest.service"
+"$bin" status --sysroot="$work/mnt"
+umount "$work/mnt"
+log=$work/console-auto.log
+timeout 1800 qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -display none -nic user,model=virtio-net-pci \
+    -serial "file:$log" -drive "file=$work/host.raw,format=raw,if=virtio" || true
+grep -a "AOT-VMTEST:" "$log" | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' || true
+if ! grep -aq "AOT-VMTEST: done" "$log" || grep -aq "AOT-VMTEST: FAIL" "$log"; then
+    cp "$log" /var/tmp/apt-ostree-vm-auto.console.log
+    echo "vm tier: the automatic update scenario failed; the guest's output (all: /var/tmp/apt-ostree-vm-auto.console.log):" >&2
+    grep -av '^\[ *[0-9]' "$log" | tail -n 40 | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' >&2
+    exit 1
+fi
+grep -q "GET /repo/objects" "$work/http.log" || { echo "vm tier: the guest fetched nothing from the remote" >&2; exit 1; }
+echo "vm tier: apt-ostreed-automatic.service in check mode finds the remote's update and status shows it as cached"
 fi
 echo "vm tier: passed"
