@@ -51,7 +51,9 @@ public struct Cleanup {
                     progress.message("Deployments unchanged.")
                 } else {
                     try progress.checkpoint()
+                    try Failpoint.hit("deploy.before")
                     try withContext("Writing deployments") { try sysroot.writeDeployments(keep, postclean: false) }
+                    try Failpoint.hit("cleanup.mid")
                     for id in result.removed { progress.message("Removed deployment \(id)") }
                     base = true
                 }

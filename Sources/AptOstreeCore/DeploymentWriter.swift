@@ -19,6 +19,7 @@ struct DeploymentWriter {
                kernelArgs: [String]?) throws -> Deployment {
         let sysroot = context.sysroot
         let keyfile = try withContext("Preparing origin") { try OriginCodec.encode(origin, over: originBase) }
+        try Failpoint.hit("deploy.before")
         let merge = sysroot.mergeDeployment(osname: osname)
         // Tracked /etc files (initramfs-etc), as the merge deployment's /etc has them now.
         var overlays: [String] = []
@@ -48,6 +49,7 @@ struct DeploymentWriter {
                                    kernelArgs: kernelArgs, overlayInitrds: overlays)
         }
         do {
+            try Failpoint.hit("deploy.after-tree")
             try progress.checkpoint()
             try sysroot.simpleWriteDeployment(osname: osname, new: new, merge: merge)
         } catch {
@@ -55,6 +57,7 @@ struct DeploymentWriter {
             _ = try? sysroot.cleanup()
             throw AptOstreeError.from(error, context: "Writing deployment")
         }
+        try Failpoint.hit("deploy.after")
         try recordHistory(new, osname: osname)
         // Only a dropped deployment leaves folders and objects to clean up; the refs that
         // keep layered deployments' bases follow every change.

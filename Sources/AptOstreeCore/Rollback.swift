@@ -1,3 +1,4 @@
+import AptOstreePOSIX
 import AptOstreeModel
 import OSTreeKit
 
@@ -54,7 +55,9 @@ public struct Rollback {
                 return Result(newDefault: label, changed: false)
             }
             try progress.checkpoint()
+            try Failpoint.hit("deploy.before")
             try withContext("Writing deployments") { try sysroot.writeDeployments(reordered) }
+            try Failpoint.hit("deploy.after")
             return Result(newDefault: label, changed: true)
         }
     }

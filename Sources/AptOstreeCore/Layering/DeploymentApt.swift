@@ -218,6 +218,7 @@ public struct DeploymentApt: Sendable {
         }
         var installs: [String] = [], removals: [String] = [], errors: [String] = []
         var section: Int = 0 // 0 none, 1 installs, 2 removals
+        let resolved = DeferredFailpoint("resolve.after")
         let status = try Subprocess.run(["apt-get", "-q", "-y", "-o", "APT::Get::Show-Versions=true", "--download-only", "install"]
                                         + Self.resolveOptions + packages,
                                         environment: environment, tailLines: 20, allowFailure: true) { line in
@@ -233,13 +234,16 @@ public struct DeploymentApt: Sendable {
                     return
                 }
                 section = 0
+                resolved.reach()
             }
-            if line.hasPrefix("Get:") { progress.message("  " + line) }
+            if line.hasPrefix("Get:") { resolved.reach(); progress.message("  " + line) }
             if line.hasPrefix("E: ") || (line.hasPrefix(" ") && !line.hasPrefix("  ")), let text = Self.errorText(line) {
                 errors.append(text)
             }
         }
         if status != 0 { throw Self.resolutionError(errors, packages) }
+        resolved.reach()
+        try resolved.raise()
         var r = Resolution()
         r.removed = Self.listedPackages(removals).map { $0.name.split(separator: ":").first.map(String.init) ?? $0.name }
         for (nameArch, version) in Self.listedPackages(installs) {

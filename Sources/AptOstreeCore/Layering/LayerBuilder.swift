@@ -73,12 +73,15 @@ struct LayerBuilder {
             var script = "set -e\n"
             if !removals.isEmpty { script += "dpkg --log=/dev/null --purge \"$@\"\n" }
             if !debs.isEmpty { script += "dpkg --log=/dev/null --force-confdef --force-confold --install /run/apt-ostree-debs/*.deb\n" }
+            let midDpkg = DeferredFailpoint("dpkg.mid")
             try Sandbox(root: merged, binds: binds).run(["sh", "-c", script, "sh"] + removals, what: "dpkg") { line in
                 if line.hasPrefix("Setting up ") || line.hasPrefix("Unpacking ") || line.hasPrefix("Removing ")
                     || line.hasPrefix("Purging ") || line.hasPrefix("dpkg: ") {
                     progress.message("  " + line)
+                    midDpkg.reach()
                 }
             }
+            try midDpkg.raise()
             try progress.checkpoint()
             try FS.remove(merged + "/usr/sbin/policy-rc.d")
         }

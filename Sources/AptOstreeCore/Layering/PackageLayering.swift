@@ -210,6 +210,7 @@ public struct PackageLayering {
                     resolution = try withContext("Resolving") {
                         try apt.planAndDownload(aptArguments, localDebs: localPaths, progress: progress)
                     }
+                    try Failpoint.hit("download.after")
                 }
                 // apt may remove only what was asked: anything else is a base package the change would break.
                 let extra = resolution.removed.filter { !removals.contains($0) }
@@ -262,6 +263,7 @@ public struct PackageLayering {
         }
 
         do {
+            try Failpoint.hit("layer.after-commit")
             _ = try DeploymentWriter(context: context, progress: progress).write(
                 osname: osname, revision: checksum, origin: origin, originBase: src.origin, kernelArgs: nil)
         } catch {

@@ -55,11 +55,15 @@ public struct Upgrade {
                    try !repo.commitIsPartial(currentBase), Self.split(current).remote == remote, Self.split(current).ref == ref {
                     try repo.setRemoteRef(remote: remote, ref, to: currentBase)
                 }
+                let midPull = DeferredFailpoint("pull.mid")
                 try withContext("Pulling \(refspec)") {
                     try repo.pull(remote: remote, refs: [ref], commitOnly: commitOnly, depth: depth, commit: commit, progress: { p in
                         if let pct = p.percent { self.progress.percent("  " + p.text, pct) } else { self.progress.message("  " + p.text) }
-                    }, isCancelled: { (try? self.progress.checkpoint()) == nil })
+                        if !commitOnly { midPull.reach() }
+                    }, isCancelled: { midPull.shouldStop || (try? self.progress.checkpoint()) == nil })
                 }
+                try midPull.raise()
+                if !commitOnly { try Failpoint.hit("pull.after") }
             }
             let newBase: String
             if let revision = request.revision {
