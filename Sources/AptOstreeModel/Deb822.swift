@@ -16,10 +16,15 @@ public enum Deb822 {
                 continue
             } else if line.first == " " || line.first == "\t" {
                 if let k = lastKey { current[k, default: ""] += "\n" + line.dropFirst() }
-            } else if let colon = line.firstIndex(of: ":") {
+            } else if let colon = line.firstIndex(of: ":"), colon != line.startIndex,
+                      !line[..<colon].contains(where: { $0 == " " || $0 == "\t" }) {
+                // A field name is at least one character, without spaces (policy 5.1); other
+                // lines are malformed and skipped, ending any continuation.
                 let key = String(line[..<colon])
                 current[key] = String(line[line.index(after: colon)...].drop(while: { $0 == " " || $0 == "\t" }))
                 lastKey = key
+            } else {
+                lastKey = nil
             }
         }
         if !current.isEmpty { stanzas.append(current) }
