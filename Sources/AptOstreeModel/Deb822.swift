@@ -34,7 +34,7 @@ public enum Deb822 {
     /// The installed packages of a dpkg status file: name, version, architecture, sorted by name.
     public static func installedPackages(status text: String) -> [InstalledPackage] {
         parse(text).compactMap { s -> InstalledPackage? in
-            guard let name = s["Package"], let version = s["Version"], let status = s["Status"],
+            guard let name = s["Package"], !name.isEmpty, let version = s["Version"], let status = s["Status"],
                   status.hasSuffix(" installed") else { return nil }
             return InstalledPackage(name: name, version: version, architecture: s["Architecture"] ?? "all")
         }.sorted { $0.name == $1.name ? $0.architecture < $1.architecture : $0.name < $1.name }

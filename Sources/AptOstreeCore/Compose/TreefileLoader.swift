@@ -26,7 +26,7 @@ public enum TreefileLoader {
     /// Loads the manifest at `path` and everything it includes.
     public static func load(_ path: String) throws -> Loaded {
         let top = FS.lexicallyNormal(FS.absolute(path))
-        var treefile = try Treefile(json: .object(try loadObject(top, chain: [])), source: top)
+        var treefile = try oneLineErrors { try Treefile(json: .object(try loadObject(top, chain: [])), source: top) }
         for k in treefile.keyrings where FS.kind(k) != .regular && FS.kind(k) != .symlink {
             throw AptOstreeError(.invalidArgument, "\(top): keyring \(k) does not exist")
         }
@@ -111,7 +111,7 @@ public enum TreefileLoader {
 
     /// Parses manifest text; `source` names it in errors.
     public static func parse(_ text: String, source: String) throws -> Treefile {
-        try Treefile(json: try json(text, source: source), source: source)
+        try oneLineErrors { try Treefile(json: try json(text, source: source), source: source) }
     }
 
     /// Manifest text as JSON; `source` names it in errors.
@@ -146,6 +146,13 @@ public enum TreefileLoader {
             return .object(o)
         case .alias:
             throw AptOstreeError(.invalidArgument, "\(source): YAML aliases are not supported")
+        }
+    }
+
+    /// Errors that quote manifest text (a key or value may hold a line break) as one line.
+    static func oneLineErrors<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as AptOstreeError where e.message.contains(where: \.isNewline) {
+            throw AptOstreeError(e.code, e.message.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: "\\n"))
         }
     }
 
