@@ -152,7 +152,6 @@ class Harness:
     def prepare(self, op, trial):
         """Brings the sysroot to the state the operation starts from; returns its command
         and a check that the complete new state holds."""
-        deps = self.deployments()
         if op == "install":
             if self.layered():
                 self.aot("uninstall", PKG)
