@@ -27,6 +27,21 @@ repo=$PWD/.cache/vm-repo
 work=$(mktemp -d /var/tmp/apt-ostree-vm.XXXXXX)
 cleanup() { umount "$work/mnt" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
+# Boots DISK (persistent, reboots allowed) until the guest's scenario powers it off after
+# "AOT-VMTEST: done" or a failure; prints its AOT-VMTEST lines, fails with its last output.
+#   run_scenario NAME DISK TIMEOUT WHAT
+run_scenario() {
+    local log=$work/console-$1.log
+    timeout "$3" qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -display none -nic user,model=virtio-net-pci \
+        -serial "file:$log" -drive "file=$2,format=raw,if=virtio" || true
+    grep -a "AOT-VMTEST:" "$log" | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' || true
+    if ! grep -aq "AOT-VMTEST: done" "$log" || grep -aq "AOT-VMTEST: FAIL" "$log"; then
+        cp "$log" "/var/tmp/apt-ostree-vm-$1.console.log"
+        echo "vm tier: $4 failed; the guest's output (all: /var/tmp/apt-ostree-vm-$1.console.log):" >&2
+        grep -av '^\[ *[0-9]' "$log" | tail -n 40 | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' >&2
+        exit 1
+    fi
+}
 mkdir "$work/mnt"
 if [[ $stages == *" boot "* || $stages == *" layer "* || $stages == *" live "* ]]; then
 "$bin" compose image manifests/minimal.yaml "$work/minimal.raw" --repo="$repo" --cachedir=.cache/compose --format=raw
@@ -75,17 +90,7 @@ cp --sparse=always "$work/minimal.raw" "$work/live.raw"
 mount -o loop,offset=1048576 "$work/live.raw" "$work/mnt"
 "$bin" install "$work/aot-vmtest_1.0_amd64.deb" --sysroot="$work/mnt"
 umount "$work/mnt"
-log=$work/console-live.log
-# One persistent disk, reboots allowed: the guest powers off after "done" or a failure.
-timeout 2400 qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -display none -nic user,model=virtio-net-pci \
-    -serial "file:$log" -drive "file=$work/live.raw,format=raw,if=virtio" || true
-grep -a "AOT-VMTEST:" "$log" | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' || true
-if ! grep -aq "AOT-VMTEST: done" "$log" || grep -aq "AOT-VMTEST: FAIL" "$log"; then
-    cp "$log" /var/tmp/apt-ostree-vm-live.console.log
-    echo "vm tier: the kernel-side and live scenario failed; the guest's output (all: /var/tmp/apt-ostree-vm-live.console.log):" >&2
-    grep -av '^\[ *[0-9]' "$log" | tail -n 40 | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' >&2
-    exit 1
-fi
+run_scenario live "$work/live.raw" 2400 "the kernel-side and live scenario"
 echo "vm tier: apply-live, reboot, rollback, initramfs-etc and a regenerated initramfs work in the guest"
 fi
 
@@ -123,16 +128,7 @@ mkdir -p "$deploy/etc/systemd/system/multi-user.target.wants"
 ln -sf /etc/systemd/system/aot-vmtest.service "$deploy/etc/systemd/system/multi-user.target.wants/aot-vmtest.service"
 "$bin" status --sysroot="$work/mnt"
 umount "$work/mnt"
-log=$work/console-auto.log
-timeout 1800 qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -display none -nic user,model=virtio-net-pci \
-    -serial "file:$log" -drive "file=$work/host.raw,format=raw,if=virtio" || true
-grep -a "AOT-VMTEST:" "$log" | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' || true
-if ! grep -aq "AOT-VMTEST: done" "$log" || grep -aq "AOT-VMTEST: FAIL" "$log"; then
-    cp "$log" /var/tmp/apt-ostree-vm-auto.console.log
-    echo "vm tier: the automatic update scenario failed; the guest's output (all: /var/tmp/apt-ostree-vm-auto.console.log):" >&2
-    grep -av '^\[ *[0-9]' "$log" | tail -n 40 | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' >&2
-    exit 1
-fi
+run_scenario auto "$work/host.raw" 1800 "the automatic update scenario"
 grep -q "GET /repo/objects" "$work/http.log" || { echo "vm tier: the guest fetched nothing from the remote" >&2; exit 1; }
 echo "vm tier: apt-ostreed-automatic.service in check mode finds the remote's update and status shows it as cached"
 fi
